@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+const REAL_POLYGON_HOSTS = ['api.polygon.io', 'api.massive.com'];
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url();
+
+const schema = z.object({
+  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/backfill'),
+  PG_POOL_MAX: int(1, 200).default(10),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('backfill'),
+  TEMPORAL_UI_URL: url.default('http://localhost:8233'),
+
+  POLYGON_API_KEY: z.string().min(1).optional(),
+  MASSIVE_API_KEY: z.string().min(1).optional(),
+  POLYGON_BASE_URL: url.default('https://api.massive.com'),
+  /** Requests per minute shared by every worker; 0 = unlimited. Default depends on the target (see below). */
+  POLYGON_RATE_LIMIT_RPM: int(0).optional(),
+  POLYGON_PAGE_LIMIT: int(1, 50_000).default(50_000),
+  POLYGON_CONNECT_TIMEOUT_MS: int(1).default(5_000),
+  POLYGON_REQUEST_TIMEOUT_MS: int(1).default(60_000),
+
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_PORT: int(0, 65_535).default(8000),
+  /** Comma-separated bearer tokens; when set every /api route requires one. */
+  API_KEYS: z.string().optional(),
+  API_MAX_SYMBOLS: int(1).default(10_000),
+  API_MAX_BODY_BYTES: int(1_024).default(1_048_576),
+  API_CORS_ORIGINS: z.string().optional(),
+  API_PUBLIC_URL: url.optional(),
+
+  JOB_DEFAULT_CONCURRENCY: int(1, 1_000).default(4),
+  JOB_MAX_CONCURRENCY: int(1, 1_000).default(64),
+  /** How long a job with failed units stays open for `retryFailed` before it closes. */
+  JOB_RETRY_WINDOW_SECONDS: int(0).default(900),
+  UNIT_DEADLINE_SECONDS: int(1).default(3_600),
+  UNIT_HEARTBEAT_TIMEOUT_SECONDS: int(1).default(30),
+
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(64),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(1, 1_000).default(20),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLYGON_SIM: bool.optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Omit<Env, 'POLYGON_API_KEY' | 'MASSIVE_API_KEY' | 'POLYGON_RATE_LIMIT_RPM' | 'API_KEYS'> {
+  /** The Polygon key, from POLYGON_API_KEY or MASSIVE_API_KEY. Never log or return it. */
+  polygonApiKey: string | undefined;
+  /** True when POLYGON_BASE_URL points at the real Polygon/Massive API. */
+  polygonIsReal: boolean;
+  POLYGON_RATE_LIMIT_RPM: number;
+  apiKeys: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once at start-up; a bad value names its variable and stops the process. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    // The message never echoes the value: it may be a secret.
+    throw new ConfigError(variable, issue.message);
+  }
+  const e = parsed.data;
+  const polygonIsReal = REAL_POLYGON_HOSTS.includes(new URL(e.POLYGON_BASE_URL).hostname);
+  const polygonApiKey = e.POLYGON_API_KEY ?? e.MASSIVE_API_KEY;
+  // The free plan allows 5 requests/minute; the simulator is unlimited unless asked otherwise.
+  const rpm = e.POLYGON_RATE_LIMIT_RPM ?? (polygonIsReal ? 5 : 0);
+  const { POLYGON_API_KEY: _a, MASSIVE_API_KEY: _b, API_KEYS, ...rest } = e;
+  return {
+    ...rest,
+    polygonApiKey,
+    polygonIsReal,
+    POLYGON_RATE_LIMIT_RPM: rpm,
+    apiKeys: (API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+  };
+}

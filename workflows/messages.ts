@@ -1,0 +1,122 @@
+// Every message of BackfillWorkflow, defined once: the workflow registers these handlers and the
+// API, CLI and tests import the same definitions, so names and payload types cannot drift.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const BACKFILL_WORKFLOW_TYPE = 'BackfillWorkflow';
+export const workflowIdForJob = (jobId: string): string => `backfill-${jobId}`;
+
+export type JobStatus =
+  | 'pending'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'completed_with_errors'
+  | 'failed'
+  | 'cancelled';
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
+
+export type UnitStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Why a unit failed, in words a user can act on. */
+export type FailureCode =
+  | 'not_entitled'
+  | 'unknown_ticker'
+  | 'bad_key'
+  | 'bad_request'
+  | 'rate_limited'
+  | 'upstream_error'
+  | 'bad_payload'
+  | 'deadline_exceeded'
+  | 'internal';
+
+export interface BackfillInput {
+  jobId: string;
+  symbols: string[];
+  timeframes: string[];
+  /** YYYY-MM-DD, inclusive. */
+  startDate: string;
+  endDate: string;
+  adjusted: boolean;
+  /** Units in flight at most. */
+  concurrency: number;
+  /** How long a job that ended with failed units stays open for `retryFailed`; 0 closes at once. */
+  retryWindowSeconds: number;
+  /** Set when the API restarts a closed job to retry its failed units. */
+  retry?: RetryRequest;
+  /** Carried across continue-as-new; absent on the first run. */
+  carry?: CarryState;
+}
+
+export interface UnitRef {
+  unitNo: number;
+  symbol: string;
+  timeframe: string;
+}
+
+export interface UnitFailure extends UnitRef {
+  code: FailureCode;
+  message: string;
+  at: string;
+}
+
+export interface UnitCounts {
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** Only cursor, counters and bounded lists survive continue-as-new. */
+export interface CarryState {
+  nextUnitNo: number;
+  retryQueue: number[];
+  failedUnitNos: number[];
+  counts: UnitCounts;
+  barsFetched: number;
+  barsInserted: number;
+  recentFailures: UnitFailure[];
+  paused: boolean;
+  startedAt: string;
+  run: number;
+}
+
+export interface Progress {
+  jobId: string;
+  status: JobStatus;
+  paused: boolean;
+  unitsTotal: number;
+  counts: UnitCounts;
+  barsFetched: number;
+  barsInserted: number;
+  current: UnitRef[];
+  /** Newest first, at most 20. */
+  recentFailures: UnitFailure[];
+  startedAt: string;
+  updatedAt: string;
+  /** 1 for the first run, +1 per continue-as-new. */
+  run: number;
+  /** When a job with failures stops waiting for retries (ISO), if it is waiting. */
+  retryDeadline: string | null;
+}
+
+export interface RetryRequest {
+  /** Only these symbols (all when absent). */
+  symbols?: string[];
+  /** Only these timeframes (all when absent). */
+  timeframes?: string[];
+}
+
+export interface RetryResult {
+  requeued: number;
+  units: UnitRef[];
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+export const retryFailedUpdate = defineUpdate<RetryResult, [RetryRequest]>('retryFailed');
+/** Same payload as the update, for the Temporal Web UI and `temporal workflow signal`. */
+export const retryFailedSignal = defineSignal<[RetryRequest]>('retryFailedSignal');
+export const pauseUpdate = defineUpdate<Progress>('pause');
+export const resumeUpdate = defineUpdate<Progress>('resume');
+export const pauseSignal = defineSignal('pauseSignal');
+export const resumeSignal = defineSignal('resumeSignal');
