@@ -91,3 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys: (API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
   };
 }
+
+/** Every environment variable the service reads (docker-compose and docs are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
