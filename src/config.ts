@@ -44,6 +44,8 @@ const schema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(64),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(1, 1_000).default(20),
+  /** A prebuilt workflow bundle (bundleWorkflowCode output); the worker bundles workflows/ itself when unset. */
+  WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLYGON_SIM: bool.optional(),

@@ -45,6 +45,11 @@ export interface BackfillInput {
   retry?: RetryRequest;
   /** Carried across continue-as-new; absent on the first run. */
   carry?: CarryState;
+  /**
+   * Test knob: continue-as-new after starting this many units in one run, even when the server
+   * does not suggest it yet. Production leaves it unset (the server's suggestion decides).
+   */
+  maxUnitsPerRun?: number;
 }
 
 export interface UnitRef {
@@ -79,6 +84,17 @@ export interface CarryState {
   paused: boolean;
   startedAt: string;
   run: number;
+  /** Per-unit activity timing the first run got from the worker's config (see initJob). */
+  settings?: UnitTimeouts;
+  /** Status at the moment of continue-as-new (a run may continue while waiting for retries). */
+  status?: JobStatus;
+  /** Set when the run continued while waiting for retries: the wait keeps its deadline. */
+  retryDeadline?: string | null;
+}
+
+export interface UnitTimeouts {
+  unitDeadlineSeconds: number;
+  heartbeatTimeoutSeconds: number;
 }
 
 export interface Progress {

@@ -1,0 +1,121 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { parseTimeframe, type Page, type ResumeCursor } from '../src/polygon/index.js';
+import { claimUnit, completeUnit, noteUnitError } from '../src/db/unit-attempt.js';
+import { seriesId } from '../src/db/series.js';
+import { createPageWriter } from '../src/db/write-page.js';
+import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
+import { toActivityFailure } from './failures.js';
+
+export interface UnitInput {
+  jobId: string;
+  unitNo: number;
+  symbol: string;
+  timeframe: string;
+  startDate: string;
+  endDate: string;
+  adjusted: boolean;
+}
+
+/** Totals of the unit as stored in Postgres (all attempts), never the bars themselves. */
+export interface UnitResult {
+  pages: number;
+  barsFetched: number;
+  barsInserted: number;
+}
+
+/** What each heartbeat carries: a hint only; Postgres' resume_cursor is the truth. */
+export interface UnitHeartbeat {
+  cursor: ResumeCursor;
+  pages: number;
+}
+
+const superseded = (unitNo: number) =>
+  ApplicationFailure.create({
+    type: 'internal',
+    message: `unit ${unitNo}: another attempt owns it now; this attempt stopped without writing`,
+    nonRetryable: true,
+  });
+
+export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger'>) {
+  const writePage = createPageWriter(pool);
+
+  /**
+   * Fetches every page of one symbol x timeframe and writes each one with its cursor in a single
+   * transaction, resuming after the last committed page. Fetching page k+1 overlaps writing page k.
+   */
+  return async function backfillUnit(input: UnitInput): Promise<UnitResult> {
+    const ctx = Context.current();
+    const { jobId, unitNo } = input;
+    const log = logger.child({ jobId, unitNo, symbol: input.symbol, timeframe: input.timeframe, attempt: ctx.info.attempt });
+    const began = performance.now();
+    let token: number | undefined;
+    let details: UnitHeartbeat = { cursor: null, pages: 0 };
+    const alive = keepAlive(ctx, () => details);
+    // Our own abort, so that a failed write also stops the read-ahead request in flight.
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
+    let iterator: AsyncIterator<Page> | undefined;
+    try {
+      const timeframe = parseTimeframe(input.timeframe);
+      const claim = await claimUnit(pool, jobId, unitNo);
+      if (claim.state === 'completed') {
+        log.info('unit already completed in Postgres; reporting its stored totals');
+        return { pages: claim.pages, barsFetched: claim.barsFetched, barsInserted: claim.barsInserted };
+      }
+      if (claim.state === 'gone') {
+        throw ApplicationFailure.create({ type: 'internal', message: `unit ${unitNo} is ${claim.status ?? 'missing'}; nothing to run`, nonRetryable: true });
+      }
+      token = claim.attemptToken;
+      const resume = claim.resumeCursor as ResumeCursor;
+      details = { cursor: resume, pages: claim.pages };
+      const hinted = ctx.info.heartbeatDetails as UnitHeartbeat | undefined;
+      if (hinted && JSON.stringify(hinted.cursor) !== JSON.stringify(resume)) {
+        // A heartbeat can be ahead of Postgres (page fetched, transaction not committed) or behind
+        // (throttled heartbeat); only the committed cursor is safe to resume from.
+        log.debug({ hinted: hinted.cursor, stored: resume }, 'heartbeat cursor differs from stored cursor; using stored');
+      }
+      const sid = await seriesId(pool, { symbol: input.symbol, timeframe: timeframe.label, multiplier: timeframe.multiplier, timespan: timeframe.timespan, adjusted: input.adjusted });
+
+      const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
+      const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
+      iterator = it;
+      let pages = claim.pages;
+      let next = it.next();
+      for (;;) {
+        const r = await next;
+        if (r.done) break;
+        next = it.next();
+        // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
+        next.catch(() => undefined);
+        const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: r.value.bars, cursor: r.value.cursor }, signal);
+        if (!written.committed) throw superseded(unitNo);
+        pages++;
+        details = { cursor: r.value.cursor, pages };
+        ctx.heartbeat(details);
+      }
+      const totals = await completeUnit(pool, jobId, unitNo, token);
+      if (!totals) throw superseded(unitNo);
+      const secs = (performance.now() - began) / 1000;
+      log.info({ ...totals, seconds: Number(secs.toFixed(3)), barsPerSec: Math.round((totals.barsFetched - claim.barsFetched) / Math.max(secs, 1e-3)) }, 'unit completed');
+      return totals;
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) {
+        const reason = ctx.cancellationSignal.reason;
+        log.info({ reason: String(reason) }, 'unit attempt cancelled');
+        throw reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
+      }
+      const failure = toActivityFailure(err);
+      log.warn({ code: failure instanceof ApplicationFailure ? failure.type : 'cancelled', err: failure.message }, 'unit attempt failed');
+      if (token !== undefined && failure instanceof ApplicationFailure && !failure.nonRetryable) {
+        await noteUnitError(pool, jobId, unitNo, token, failure.type ?? 'internal', failure.message).catch(() => undefined);
+      }
+      throw failure;
+    } finally {
+      alive.stop();
+      stop.abort();
+      iterator?.return?.().catch(() => undefined);
+    }
+  };
+}

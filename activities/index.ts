@@ -1,0 +1,29 @@
+import type { ActivityDeps } from './deps.js';
+import { createInitJob } from './init-job.js';
+import { createBackfillUnit } from './backfill-unit.js';
+import { createUnitStatusActivities } from './unit-status.js';
+import { createSetJobStatus } from './job-status.js';
+import { createLoadRetryState } from './retry-state.js';
+
+export type { ActivityDeps, UnitSettings } from './deps.js';
+export type { UnitInput, UnitResult, UnitHeartbeat } from './backfill-unit.js';
+export type { InitJobInput, InitJobOutput } from './init-job.js';
+export type { MarkUnitFailedInput } from './unit-status.js';
+export type { LoadRetryStateOutput } from './retry-state.js';
+
+/**
+ * Every activity of BackfillWorkflow, closed over the worker's dependencies. Workflows type their
+ * proxies with `ReturnType<typeof createActivities>` (an `import type`, so no I/O code reaches the
+ * workflow bundle).
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    initJob: createInitJob(deps),
+    backfillUnit: createBackfillUnit(deps),
+    setJobStatus: createSetJobStatus(deps),
+    loadRetryState: createLoadRetryState(deps),
+    ...createUnitStatusActivities(deps),
+  };
+}
+
+export type BackfillActivities = ReturnType<typeof createActivities>;

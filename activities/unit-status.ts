@@ -1,0 +1,35 @@
+import { markUnitFailed as markFailedRow, requeueFailedUnits, cancelJobUnits, type FailedUnit, type RequeuedUnits } from '../src/db/unit-status.js';
+import type { ActivityDeps } from './deps.js';
+import type { FailureCode } from '../workflows/messages.js';
+
+export interface MarkUnitFailedInput {
+  jobId: string;
+  unitNo: number;
+  code: FailureCode;
+  message: string;
+}
+
+export function createUnitStatusActivities({ pool, logger }: Pick<ActivityDeps, 'pool' | 'logger'>) {
+  return {
+    /** Records a unit's final failure and reason; returns its stored totals and actual status. */
+    async markUnitFailed(input: MarkUnitFailedInput): Promise<FailedUnit> {
+      const r = await markFailedRow(pool, input.jobId, input.unitNo, input.code, input.message);
+      logger.warn({ jobId: input.jobId, unitNo: input.unitNo, code: input.code, err: input.message, status: r?.status }, 'unit failed');
+      return r ?? { status: 'failed', pages: 0, barsFetched: 0, barsInserted: 0 };
+    },
+
+    /** Failed units back to pending (and the job back to running) for a retry. */
+    async requeueUnits(input: { jobId: string; unitNos: number[] }): Promise<RequeuedUnits> {
+      const r = await requeueFailedUnits(pool, input.jobId, input.unitNos);
+      logger.info({ jobId: input.jobId, requeued: r.unitNos.length }, 'failed units requeued');
+      return r;
+    },
+
+    /** Units not finished become cancelled, and the job too. */
+    async cancelJob(input: { jobId: string }): Promise<number> {
+      const n = await cancelJobUnits(pool, input.jobId);
+      logger.info({ jobId: input.jobId, unitsCancelled: n }, 'job cancelled');
+      return n;
+    },
+  };
+}

@@ -1,0 +1,534 @@
+// `npm run bench` (full, about 10-15 minutes) and `npm run bench -- --quick` (under 2 minutes).
+// Starts its own Temporal dev server, database, simulator, worker and API; measures the eight figures
+// of issue 6; prints one table and writes it as JSON to .bench/results-<timestamp>.json and
+// .bench/latest.json. See bench/README.md for what each figure measures and what bounds it.
+//
+// Options: --quick, --profile (adds a CPU profile of the worker during one large job), --runs N,
+// --only 1,2,... (figures to run; 2 and 3 and 5 need 1's data), --verbose (service output).
+import { cpus, totalmem } from 'node:os';
+import { execSync } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { Stack, SIM_KEY } from './stack.js';
+import { loadDataset, type Dataset } from './data.js';
+import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './fig1-ceiling.js';
+import { measureJob, slim, type JobMeasure } from './job.js';
+import { runOldDesign, type OldDesignRun } from './fig5-old.js';
+import { startPollers, type PollResult } from './fig6-status.js';
+import { RateSampler, type RateResult } from './fig8-rate.js';
+import { renderTable, renderMarkdown, writeReport, type Report } from './report.js';
+import { summarizeProfiles, profilesIn, renderProfile, hrUs } from './profile.js';
+import { fmt, max, median } from './stats.js';
+import { loadAvg, startCpuProbe, type CpuBreakdown } from './cpu.js';
+import { warmSimulator, type FetchSpec } from './data.js';
+import { ROOT } from './proc.js';
+import type { BackfillRequest } from './api.js';
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+function option(name: string): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const a = argv[i]!;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+}
+
+const QUICK = flag('quick');
+const PROFILE = flag('profile');
+const VERBOSE = flag('verbose');
+const ONLY = option('only')
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const want = (fig: number) => !ONLY || ONLY.includes(String(fig));
+
+const LARGE_SYMBOLS = ['AAPL', 'MSFT', 'AMZN', 'GOOGL', 'META', 'NVDA', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT', 'PG', 'MA', 'HD', 'XOM', 'CVX', 'KO', 'PEP', 'BAC', 'DIS'];
+
+/** Distinct well-formed tickers for the many-unit jobs: BAAA, BAAB, ... (prefix keeps jobs apart). */
+function tickers(n: number, prefix: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let x = i;
+    let s = '';
+    for (let k = 0; k < 3; k++) {
+      s = String.fromCharCode(65 + (x % 26)) + s;
+      x = Math.floor(x / 26);
+    }
+    out.push(prefix + s);
+  }
+  return out;
+}
+
+const P = QUICK
+  ? {
+      runs: 1,
+      large: { symbols: LARGE_SYMBOLS.slice(0, 5), from: '2023-01-01', to: '2023-02-28', timeframes: ['1m'] },
+      largeConcurrency: 8,
+      old: { symbols: 1, from: '2023-01-01', to: '2023-01-10' },
+      small: { symbols: 100, timeframes: ['1d', '1w'], from: '2023-01-01', to: '2023-03-31', concurrency: 64 },
+      status: { pollers: 50, thinkMs: 100, maxMs: 15_000 },
+      tenK: null as null | { symbols: number; timeframes: string[]; from: string; to: string; concurrency: number },
+      rate: { R: 600, latencyMs: 80, workerRpm: 582, seconds: 20, concurrency: 32 },
+    }
+  : {
+      runs: 3,
+      large: { symbols: LARGE_SYMBOLS, from: '2023-01-01', to: '2023-12-31', timeframes: ['1m'] },
+      largeConcurrency: 8,
+      old: { symbols: 1, from: '2023-01-01', to: '2023-03-31' },
+      small: { symbols: 500, timeframes: ['1d', '1w'], from: '2023-01-01', to: '2023-03-31', concurrency: 64 },
+      status: { pollers: 50, thinkMs: 100, maxMs: 30_000 },
+      tenK: { symbols: 5000, timeframes: ['1h', '4h'], from: '2023-03-07', to: '2023-03-08', concurrency: 64 },
+      rate: { R: 600, latencyMs: 80, workerRpm: 582, seconds: 60, concurrency: 32 },
+    };
+const RUNS = Number(option('runs') ?? P.runs);
+const LARGE_CONCURRENCY = Number(option('concurrency') ?? P.largeConcurrency);
+
+function log(msg: string) {
+  const t = ((performance.now() - T0) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${t}s] ${msg}\n`);
+}
+const T0 = performance.now();
+
+// ---------------------------------------------------------------------------------------------
+
+function machine(): Record<string, unknown> {
+  let pgVersion = '';
+  try {
+    pgVersion = execSync('psql --version', { encoding: 'utf8' }).trim();
+  } catch {
+    /* absent */
+  }
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgresClient: pgVersion,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+const rate = (rows: number, ms: number) => (rows / ms) * 1000;
+
+const cpuLine = (c: CpuBreakdown) =>
+  Object.entries(c.cores)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
+
+async function warm(stack: Stack, label: string, req: BackfillRequest): Promise<void> {
+  const spec: FetchSpec = { baseUrl: stack.sim.url, apiKey: SIM_KEY, symbols: req.symbols, timeframes: req.timeframes, from: req.start_date, to: req.end_date, adjusted: req.adjusted, parallel: 4 };
+  const w = await warmSimulator(spec);
+  log(`warmed the simulator for the ${label}: ${w.requests} requests in ${fmt(w.ms / 1000)} s`);
+}
+
+async function main() {
+  const report: Report = {
+    startedAt: new Date().toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    machine: machine(),
+    params: { ...P, runs: RUNS, largeConcurrency: LARGE_CONCURRENCY, only: ONLY ?? 'all', profile: PROFILE },
+    rows: [],
+    details: {},
+    errors: [],
+  };
+  const rows = report.rows;
+  /** How much of the shared machine other processes took while a figure ran (noise indicator). */
+  const otherLoad = (fig: string, cpus: CpuBreakdown[]) => {
+    const v = cpus.map((c) => c.cores.other ?? NaN);
+    rows.push({ fig, metric: '  machine: cores used by processes not of this bench meanwhile', value: median(v), unit: 'cores', runs: v });
+  };
+  /** CPU cost per item (bar or unit) of each of our processes, in microseconds or ms. */
+  const cpuRows = (fig: string, cpus: CpuBreakdown[], items: number[], what: string) => {
+    const keys = ['worker', 'temporal', 'postgres', 'api', 'sim'];
+    const per = keys.map((k) => median(cpus.map((c, i) => (c.ms[k] ?? NaN) / items[i]!)));
+    const scale = what === 'bar' ? 1000 : 1;
+    rows.push({
+      fig,
+      metric: `  CPU per ${what}: ${keys.map((k, i) => `${k} ${fmt(per[i]! * scale, 2)}`).join(', ')}`,
+      value: per.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) * scale,
+      unit: what === 'bar' ? 'us/bar' : 'ms/unit',
+      runs: [],
+    });
+  };
+  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072 });
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('interrupted: stopping everything this bench started...');
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await stack.start();
+    const pgv = await stack.admin.query<{ server_version: string }>('SHOW server_version');
+    report.machine.postgres = pgv.rows[0]!.server_version;
+    report.machine.loadAvgAtStart = loadAvg();
+    for (const k of ['shared_buffers', 'synchronous_commit', 'max_wal_size', 'wal_level']) {
+      const r = await stack.admin.query<Record<string, string>>(`SHOW ${k}`);
+      report.machine[k] = Object.values(r.rows[0]!)[0];
+    }
+    log('starting API and worker (child processes, tsx)...');
+    await Promise.all([stack.startApi(), stack.startWorker()]);
+
+    const largeReq: BackfillRequest = {
+      symbols: [...P.large.symbols],
+      start_date: P.large.from,
+      end_date: P.large.to,
+      timeframes: [...P.large.timeframes],
+      adjusted: true,
+      concurrency: LARGE_CONCURRENCY,
+    };
+
+    // The data set of the ceiling runs = the pages of the product job, which also warms the
+    // simulator's cache so that it serves every timed request from memory.
+    let ds: Dataset | undefined;
+    if (want(1) || want(2) || want(3) || want(5) || want(6) || want(7)) {
+      log(`reading the large job's bars from the simulator (${largeReq.symbols.length} symbols x ${largeReq.timeframes} ${largeReq.start_date}..${largeReq.end_date})...`);
+      ds = await loadDataset({
+        baseUrl: stack.sim.url,
+        apiKey: SIM_KEY,
+        symbols: largeReq.symbols,
+        timeframes: largeReq.timeframes,
+        from: largeReq.start_date,
+        to: largeReq.end_date,
+        adjusted: true,
+      });
+      log(`  ${fmt(ds.totalBars)} bars in ${ds.pages.length} pages; first read ${fmt(ds.fetch.barsPerSec)} bars/s (sim generating)`);
+      // Second read: what HTTP + JSON.parse + validation does on one thread with a warm simulator.
+      const again = await loadDataset({
+        baseUrl: stack.sim.url,
+        apiKey: SIM_KEY,
+        symbols: largeReq.symbols.slice(0, Math.max(1, Math.ceil(largeReq.symbols.length / 4))),
+        timeframes: largeReq.timeframes,
+        from: largeReq.start_date,
+        to: largeReq.end_date,
+        adjusted: true,
+      });
+      log(`  warm read (product client, 1 thread): ${fmt(again.fetch.barsPerSec)} bars/s, ${fmt(again.fetch.bytes / again.totalBars, 0)} bytes/bar`);
+      rows.push({ fig: '-', metric: 'fetch + parse, warm simulator, 1 thread (product client)', value: again.fetch.barsPerSec, unit: 'bars/s', runs: [again.fetch.barsPerSec] });
+      report.details.dataset = { bars: ds.totalBars, pages: ds.pages.length, series: ds.series.length, firstRead: ds.fetch, warmRead: again.fetch };
+    }
+
+    // A tiny job first, so that no timed job pays for the worker's first workflow task, JIT warm-up
+    // or new pool connections.
+    log('warm-up job...');
+    await measureJob(stack, { ...largeReq, symbols: largeReq.symbols.slice(0, 2), start_date: '2022-12-01', end_date: '2022-12-09' }, { countRows: false });
+    await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16 }, { countRows: false });
+
+    // -------------------------------------------------------------------------------------------
+    // Figures 1, 2, 3, 5: per run, the ceilings, the product job, its re-run and the old design,
+    // so that every ratio is taken within one run.
+    const ceil: Record<string, CeilingRun[]> = { plain1: [], plain2: [], idem1: [], idem2: [] };
+    const ceilCpu: CpuBreakdown[] = [];
+    const probe = () => startCpuProbe(stack.admin, stack.dbName, stack.pids());
+    const large: JobMeasure[] = [];
+    const rerun: JobMeasure[] = [];
+    const old: OldDesignRun[] = [];
+    const ratios: Record<string, number[]> = { plain1: [], plain2: [], idem1: [], idem2: [], old: [] };
+    const runs123 = want(1) || want(2) || want(3) || want(5) ? RUNS : 0;
+    for (let run = 1; run <= runs123 && ds; run++) {
+      if (want(1) || want(2)) {
+        for (const conns of [1, 2]) {
+          await resetBars(stack.admin);
+          let pr = await probe();
+          const p = await plainCopy(stack.dbUrl, ds, conns);
+          ceilCpu.push(await pr.stop());
+          ceil[`plain${conns}`]!.push(p);
+          log(`run ${run}: plain binary COPY, ${conns} conn: ${fmt(p.rowsPerSec)} rows/s (${fmt(p.rows)} rows, ${fmt(p.ms / 1000)} s)`);
+          await resetBars(stack.admin);
+          pr = await probe();
+          const q = await idempotentCopy(stack.dbUrl, ds, conns);
+          ceilCpu.push(await pr.stop());
+          ceil[`idem${conns}`]!.push(q);
+          log(`run ${run}: idempotent (product page writer), ${conns} conn: ${fmt(q.rowsPerSec)} rows/s`);
+        }
+      }
+      let product: JobMeasure | undefined;
+      if (want(2) || want(3) || want(5)) {
+        await resetBars(stack.admin);
+        product = await measureJob(stack, largeReq);
+        large.push(product);
+        const bps = rate(product.inserted, product.wallMs);
+        log(`run ${run}: product large job ${product.status}: ${fmt(product.inserted)} new bars in ${fmt(product.wallMs / 1000)} s = ${fmt(bps)} bars/s; worker peak ${fmt(product.mem.workerMb)} MB; cpu ${cpuLine(product.cpu)}`);
+        if (product.status !== 'completed') report.errors.push(`large job ${product.jobId} ended ${product.status}`);
+        if (product.inserted !== ds.totalBars) report.errors.push(`large job inserted ${product.inserted}, expected ${ds.totalBars}`);
+        for (const k of ['plain1', 'plain2', 'idem1', 'idem2']) {
+          const c = ceil[k]![ceil[k]!.length - 1];
+          if (c && ceil[k]!.length === run) ratios[k]!.push(bps / c.rowsPerSec);
+        }
+        if (want(3)) {
+          await stack.admin.query('CHECKPOINT');
+          const r = await measureJob(stack, largeReq);
+          rerun.push(r);
+          log(`run ${run}: re-run ${r.status}: ${fmt(r.fetched)} bars in ${fmt(r.wallMs / 1000)} s = ${fmt(rate(r.fetched, r.wallMs))} bars/s; rows ${r.rowsBefore} -> ${r.rowsAfter}, inserted ${r.inserted}; cpu ${cpuLine(r.cpu)}`);
+        }
+      }
+      if (want(5)) {
+        await resetBars(stack.admin);
+        const o = await runOldDesign({
+          dbUrl: stack.dbUrl,
+          baseUrl: stack.sim.url,
+          apiKey: SIM_KEY,
+          symbols: largeReq.symbols.slice(0, P.old.symbols),
+          timeframes: largeReq.timeframes,
+          from: P.old.from,
+          to: P.old.to,
+          adjusted: true,
+        });
+        old.push(o);
+        log(`run ${run}: old design: ${fmt(o.rows)} rows in ${fmt(o.ms / 1000)} s = ${fmt(o.rowsPerSec)} rows/s (fetch ${fmt(o.fetchMs / 1000)} s, inserts ${fmt(o.insertMs / 1000)} s)`);
+        if (product) ratios.old!.push(rate(product.inserted, product.wallMs) / o.rowsPerSec);
+      }
+    }
+
+    const med = (xs: CeilingRun[]) => median(xs.map((x) => x.rowsPerSec));
+    if (ceil.plain1!.length) {
+      rows.push({ fig: '1', metric: 'ceiling: plain binary COPY, 1 connection', value: med(ceil.plain1!), unit: 'bars/s', runs: ceil.plain1!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: '1', metric: 'ceiling: plain binary COPY, 2 connections', value: med(ceil.plain2!), unit: 'bars/s', runs: ceil.plain2!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: '1', metric: 'ceiling: idempotent (product page writer), 1 conn', value: med(ceil.idem1!), unit: 'bars/s', runs: ceil.idem1!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: '1', metric: 'ceiling: idempotent (product page writer), 2 conns', value: med(ceil.idem2!), unit: 'bars/s', runs: ceil.idem2!.map((x) => x.rowsPerSec) });
+      otherLoad('1', ceilCpu);
+      report.details.ceilings = ceil;
+      report.details.ceilingCpu = ceilCpu;
+    }
+    if (large.length) {
+      const bps = large.map((m) => rate(m.inserted, m.wallMs));
+      const r2 = median(ratios.idem2!);
+      rows.push({
+        fig: '2',
+        metric: `product, large units (${largeReq.symbols.length} sym x ${largeReq.timeframes} ${largeReq.start_date}..${largeReq.end_date}, c=${LARGE_CONCURRENCY})`,
+        value: median(bps),
+        unit: 'new bars/s',
+        ratio: ratios.idem2!.length ? r2 : undefined,
+        ratioOf: 'idem. 2c',
+        aim: '>= 60% of idempotent ceiling',
+        met: ratios.idem2!.length ? r2 >= 0.6 : undefined,
+        runs: bps,
+      });
+      for (const [k, label] of [['idem1', 'idem. 1c'], ['plain1', 'plain 1c'], ['plain2', 'plain 2c']] as const) {
+        if (ratios[k]!.length) rows.push({ fig: '2', metric: `  ratio to ceiling ${label}`, value: median(ratios[k]!) * 100, unit: '%', runs: ratios[k]!.map((x) => x * 100) });
+      }
+      otherLoad('2', large.map((m) => m.cpu));
+      cpuRows('2', large.map((m) => m.cpu), large.map((m) => m.inserted), 'bar');
+      report.details.large = large.map(slim);
+    }
+    if (rerun.length) {
+      const bps = rerun.map((m) => rate(m.fetched, m.wallMs));
+      rows.push({ fig: '3', metric: 'product, re-run of the same job (all bars stored)', value: median(bps), unit: 'bars/s', runs: bps });
+      const added = rerun.map((m) => m.rowsAfter - m.rowsBefore);
+      const reported = rerun.map((m) => m.inserted);
+      const ok = added.every((x) => x === 0) && reported.every((x) => x === 0) && rerun.every((m) => m.status === 'completed');
+      rows.push({ fig: '3', metric: 're-run: rows added (count(*) after - before) / reported inserted', value: max(added.map(Math.abs)), unit: `rows / ${max(reported)}`, aim: '0', met: ok, runs: added });
+      otherLoad('3', rerun.map((m) => m.cpu));
+      cpuRows('3', rerun.map((m) => m.cpu), rerun.map((m) => m.fetched), 'bar');
+      report.details.rerun = rerun.map(slim);
+    }
+    if (old.length) {
+      const v = old.map((o) => o.rowsPerSec);
+      rows.push({ fig: '5', metric: `old design (1 INSERT per row, sequential; ${P.old.symbols} sym x ${P.old.from}..${P.old.to})`, value: median(v), unit: 'bars/s', runs: v });
+      if (ratios.old!.length) {
+        const s = median(ratios.old!);
+        rows.push({ fig: '5', metric: 'speed-up of the product (fig 2) over the old design', value: s, unit: 'x', aim: '>= 15x', met: s >= 15, runs: ratios.old! });
+      }
+      report.details.old = old;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Figure 4: many small units (daily and weekly bars). The simulator builds a ticker's daily
+    // year from minute days on first request (about 90 ms a ticker), so every page is read once
+    // before timing.
+    const smallReq: BackfillRequest = {
+      symbols: tickers(P.small.symbols, 'S'),
+      timeframes: [...P.small.timeframes],
+      start_date: P.small.from,
+      end_date: P.small.to,
+      adjusted: true,
+      concurrency: P.small.concurrency,
+    };
+    let smallWarm = false;
+    const warmSmall = async () => {
+      if (smallWarm) return;
+      await warm(stack, 'small units', smallReq);
+      smallWarm = true;
+    };
+    if (want(4)) {
+      await warmSmall();
+      const small: JobMeasure[] = [];
+      const units = smallReq.symbols.length * smallReq.timeframes.length;
+      for (let run = 1; run <= RUNS; run++) {
+        await resetBars(stack.admin);
+        const m = await measureJob(stack, smallReq);
+        small.push(m);
+        const ups = (m.units.completed / m.wallMs) * 1000;
+        log(`run ${run}: ${units} small units ${m.status} in ${fmt(m.wallMs / 1000)} s = ${fmt(ups)} units/s; mean unit busy ${fmt(m.units.busyMsSum / units)} ms; cpu ${cpuLine(m.cpu)}`);
+        if (m.status !== 'completed') report.errors.push(`small-units job ${m.jobId} ended ${m.status}`);
+      }
+      const ups = small.map((m) => (m.units.completed / m.wallMs) * 1000);
+      const c = smallReq.concurrency;
+      // Orchestration overhead per unit: the time a concurrency slot is held beyond the unit's own
+      // fetch+write (claim -> complete in job_units): (wall x concurrency - sum of unit busy) / units.
+      const overhead = small.map((m) => (m.wallMs * c - m.units.busyMsSum) / m.units.units);
+      const perUnitWall = small.map((m) => (m.wallMs - m.units.busyMsSum / c) / m.units.units);
+      const busy = small.map((m) => m.units.busyMsSum / m.units.units);
+      rows.push({ fig: '4', metric: `product, many small units (${units} units: ${smallReq.symbols.length} sym x ${smallReq.timeframes}, c=${c})`, value: median(ups), unit: 'units/s', aim: '>= 50 units/s', met: median(ups) >= 50, runs: ups });
+      rows.push({ fig: '4', metric: '  orchestration overhead per unit, slot time: (wall*c - sum busy)/units', value: median(overhead), unit: 'ms', runs: overhead });
+      rows.push({ fig: '4', metric: '  orchestration overhead per unit, wall time: (wall - sum busy/c)/units', value: median(perUnitWall), unit: 'ms', runs: perUnitWall });
+      rows.push({ fig: '4', metric: '  fetch+write time per unit (job_units claim -> complete)', value: median(busy), unit: 'ms', runs: busy });
+      otherLoad('4', small.map((m) => m.cpu));
+      cpuRows('4', small.map((m) => m.cpu), small.map((m) => m.units.units), 'unit');
+      report.details.small = small.map(slim);
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Figure 6: 50 pollers on the status endpoint during a large job.
+    if (want(6)) {
+      await resetBars(stack.admin);
+      let poller: ReturnType<typeof startPollers> | undefined;
+      const m = await measureJob(stack, largeReq, {
+        onStarted: (id) => (poller = startPollers(stack.apiUrl, id, P.status)),
+      });
+      const poll: PollResult = await poller!.stop();
+      log(`status under load: ${poll.requests} requests (${fmt(poll.rps)}/s), p50 ${fmt(poll.p50)} ms, p99 ${fmt(poll.p99)} ms, max ${fmt(poll.max)} ms, ${poll.errors} errors; job ${fmt(rate(m.inserted, m.wallMs))} bars/s meanwhile; cpu ${cpuLine(m.cpu)}`);
+      rows.push({ fig: '6', metric: `status p50, ${P.status.pollers} pollers (${P.status.thinkMs} ms pause) during a large job`, value: poll.p50, unit: 'ms', runs: [poll.p50] });
+      rows.push({ fig: '6', metric: `status p99 (${poll.requests} requests, ${fmt(poll.rps)}/s)`, value: poll.p99, unit: 'ms', aim: '< 50 ms', met: poll.p99 < 50, runs: [poll.p99] });
+      rows.push({ fig: '6', metric: 'status errors', value: poll.errors, unit: 'errors', aim: '0', met: poll.errors === 0, runs: [poll.errors] });
+      rows.push({ fig: '6', metric: '  large job throughput while polled', value: rate(m.inserted, m.wallMs), unit: 'new bars/s', runs: [rate(m.inserted, m.wallMs)] });
+      otherLoad('6', [m.cpu]);
+      report.details.status = { poll, job: slim(m) };
+      large.push(m); // its memory counts for figure 7 too
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Figure 7: peak RSS (VmHWM, reset before each job) of worker and API.
+    if ((want(7) || want(2)) && large.length) {
+      const w = large.map((m) => m.mem.workerMb);
+      const a = large.map((m) => m.mem.apiMb);
+      rows.push({ fig: '7', metric: 'worker peak RSS during the large job', value: max(w), unit: 'MB', aim: '< 512 MB', met: max(w) < 512, runs: w });
+      rows.push({ fig: '7', metric: 'API peak RSS during the large job', value: max(a), unit: 'MB', runs: a });
+    }
+    if (want(7)) {
+      if (P.tenK) {
+        const req: BackfillRequest = {
+          symbols: tickers(P.tenK.symbols, 'T'),
+          timeframes: [...P.tenK.timeframes],
+          start_date: P.tenK.from,
+          end_date: P.tenK.to,
+          adjusted: true,
+          concurrency: P.tenK.concurrency,
+        };
+        const units = req.symbols.length * req.timeframes.length;
+        await warm(stack, `${units}-unit job`, req);
+        await resetBars(stack.admin);
+        const m = await measureJob(stack, req, { timeoutMs: 20 * 60_000 });
+        const ups = (m.units.completed / m.wallMs) * 1000;
+        log(`${units} units ${m.status} in ${fmt(m.wallMs / 1000)} s (${fmt(ups)} units/s); worker peak ${fmt(m.mem.workerMb)} MB, API peak ${fmt(m.mem.apiMb)} MB; cpu ${cpuLine(m.cpu)}`);
+        if (m.status !== 'completed') report.errors.push(`10k-unit job ${m.jobId} ended ${m.status}`);
+        rows.push({ fig: '7', metric: `worker peak RSS during a ${units}-unit job (${req.symbols.length} sym x ${req.timeframes}, 2 days)`, value: m.mem.workerMb, unit: 'MB', aim: '< 512 MB', met: m.mem.workerMb < 512, runs: [m.mem.workerMb] });
+        rows.push({ fig: '7', metric: `API peak RSS during the ${units}-unit job`, value: m.mem.apiMb, unit: 'MB', runs: [m.mem.apiMb] });
+        rows.push({ fig: '7', metric: `  ${units}-unit job throughput (c=${req.concurrency})`, value: ups, unit: 'units/s', runs: [ups] });
+        otherLoad('7', [m.cpu]);
+        report.details.tenK = slim(m);
+      } else {
+        log('the 10,000-unit memory job is skipped in --quick');
+      }
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // Figure 8: rate-limited reality. One request per unit (daily/weekly bars of one week, tickers
+    // the simulator has already built), about `seconds` worth of requests at the worker's rate.
+    if (want(8)) {
+      const R = P.rate;
+      const n = Math.ceil((R.workerRpm / 60) * R.seconds);
+      await warmSmall();
+      const req: BackfillRequest = {
+        symbols: smallReq.symbols.slice(0, Math.ceil(n / smallReq.timeframes.length)),
+        timeframes: [...smallReq.timeframes],
+        start_date: '2023-03-06',
+        end_date: '2023-03-10',
+        adjusted: true,
+        concurrency: R.concurrency,
+      };
+      await stack.sim.setOptions({ rpm: R.R, latencyMs: R.latencyMs });
+      await stack.sim.resetStats();
+      await stack.startWorker({ POLYGON_RATE_LIMIT_RPM: String(R.workerRpm) });
+      const sampler = await RateSampler.start(() => stack.sim.stats());
+      const m = await measureJob(stack, req, { countRows: false });
+      const rr: RateResult = await sampler.stop();
+      await stack.sim.setOptions({ rpm: 0, latencyMs: 0 });
+      await stack.startWorker();
+      const ratio = rr.rpm / R.R;
+      log(`rate-limited: ${rr.requests} requests over ${fmt(rr.windowMs / 1000)} s = ${fmt(rr.rpm)}/min (${fmt(ratio * 100)}% of ${R.R}), ${rr.status429} x 429; job ${m.status}; cpu ${cpuLine(m.cpu)}`);
+      rows.push({
+        fig: '8',
+        metric: `rate-limited: achieved req/min (sim R=${R.R}/min + ${R.latencyMs} ms; worker limit ${R.workerRpm}/min = ${fmt((R.workerRpm / R.R) * 100, 0)}% of R; ${req.symbols.length * req.timeframes.length} units, c=${R.concurrency})`,
+        value: rr.rpm,
+        unit: 'req/min',
+        ratio,
+        ratioOf: 'R',
+        aim: '>= 95% of R',
+        met: ratio >= 0.95,
+        runs: [rr.rpm],
+      });
+      rows.push({ fig: '8', metric: '429 responses received', value: rr.status429, unit: '429s', aim: '0', met: rr.status429 === 0, runs: [rr.status429] });
+      rows.push({ fig: '8', metric: '  req/min from the POST (job start-up included)', value: rr.rpmFromPost, unit: 'req/min', ratio: rr.rpmFromPost / R.R, ratioOf: 'R', runs: [rr.rpmFromPost] });
+      report.details.rate = { ...rr, units: req.symbols.length * req.timeframes.length, job: slim(m) };
+      if (m.status !== 'completed') report.errors.push(`rate-limited job ${m.jobId} ended ${m.status}`);
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // --profile: the worker under --cpu-prof (every thread) for one large job and one small-units
+    // job; only the samples inside each job's window are summarised.
+    if (PROFILE) {
+      const dir = join(ROOT, '.bench', `prof-${report.startedAt.replace(/[:.]/g, '-')}`);
+      mkdirSync(dir, { recursive: true });
+      await stack.startWorker({}, ['--cpu-prof', '--cpu-prof-dir', dir]);
+      await warmSmall();
+      const windows: Record<string, { fromUs: number; toUs: number; job: JobMeasure }> = {};
+      for (const [name, req] of [['large', largeReq], ['small', smallReq]] as const) {
+        await resetBars(stack.admin);
+        const fromUs = hrUs();
+        const m = await measureJob(stack, req);
+        windows[name] = { fromUs, toUs: hrUs(), job: m };
+        log(`profiled ${name} job: ${m.status} in ${fmt(m.wallMs / 1000)} s (profiling slows it); cpu ${cpuLine(m.cpu)}`);
+      }
+      await stack.stopWorker();
+      const files = profilesIn(dir);
+      if (files.length) {
+        const out: Record<string, unknown> = { dir, files };
+        for (const [name, w] of Object.entries(windows)) {
+          const s = summarizeProfiles(files, w);
+          process.stdout.write(`\n== worker CPU profile, ${name} job ==\n${renderProfile(s)}\n`);
+          out[name] = { ...s, job: slim(w.job) };
+        }
+        report.details.profile = out;
+      } else {
+        report.errors.push('no .cpuprofile written by the worker (did it exit cleanly on SIGTERM?)');
+      }
+    }
+  } catch (err) {
+    report.errors.push(`bench aborted: ${(err as Error).stack ?? String(err)}`);
+    log(`ERROR ${(err as Error).message}`);
+    if (stack.worker) report.details.workerTail = stack.worker.output().split('\n').slice(-40);
+    if (stack.api) report.details.apiTail = stack.api.output().split('\n').slice(-40);
+  } finally {
+    await stack.stop().catch((e: Error) => report.errors.push(`teardown: ${e.message}`));
+  }
+
+  report.finishedAt = new Date().toISOString();
+  const file = writeReport(report);
+  const head = `polygon-backfill bench (${report.mode}) ${report.startedAt} on ${report.machine.cpus} x ${report.machine.cpuModel}, Postgres ${report.machine.postgres ?? '?'}, Node ${process.version}`;
+  process.stdout.write(`\n${head}\n${renderTable(rows)}\n`);
+  if (report.errors.length) process.stdout.write(`\nerrors:\n- ${report.errors.join('\n- ')}\n`);
+  process.stdout.write(`\nJSON: ${file}\n`);
+  if (flag('markdown')) process.stdout.write(`\n${renderMarkdown(rows)}\n`);
+  log(`done in ${fmt((performance.now() - T0) / 1000)} s`);
+  process.exit(report.errors.some((e) => e.startsWith('bench aborted')) ? 1 : 0);
+}
+
+void main();

@@ -1,0 +1,161 @@
+// GET /status: durable figures from Postgres, live ones from the workflow's `progress` query when a
+// worker answers in time. Both sources are read at once; whichever the query cannot give (closed
+// workflow, no worker, Temporal down) comes from Postgres and the answer says `live: false`.
+import type { Pool } from '../db/pool.js';
+import { getJob, type JobRow } from '../db/job-queries.js';
+import { getUnitSummary, listUnits, type UnitRecord } from '../db/unit-queries.js';
+import { FINAL_STATUSES, type Progress } from '../../workflows/messages.js';
+import { createSingleFlight } from './single-flight.js';
+import type { Workflows } from './temporal.js';
+import { dateRangeOf, iso, progressPct, unitCounts, unitJson, type Links } from './presenters.js';
+import type { FailureRow, JobStatusResponse, UnitCountsBody } from './schemas.js';
+
+export const DETAILS_LIMIT = 100;
+export const FAILURES_LIMIT = 100;
+/** Answers are shared by concurrent pollers for this long. */
+export const STATUS_TTL_MS = 250;
+/** While a refresh runs, pollers get the previous answer if it is at most this old. */
+export const STATUS_STALE_MS = 500;
+/** After a failed query (no worker), Postgres answers alone for this long before trying again. */
+export const QUERY_BACKOFF_MS = 3_000;
+
+/** An answer and its JSON bytes, serialised once and sent to every poller that shares it. */
+export interface StatusAnswer {
+  value: JobStatusResponse;
+  body: Uint8Array;
+}
+
+export interface StatusView {
+  /** Null when no such job exists. */
+  get(jobId: string): Promise<StatusAnswer | null>;
+  /** Forget cached answers after an action changed the job. */
+  invalidate(jobId: string): void;
+}
+
+export function createStatusView(deps: {
+  pool: Pool;
+  workflows: Workflows;
+  links: Links;
+  now: () => Date;
+  /** JOB_RETRY_WINDOW_SECONDS: how long a job that ended with failures may still be open. */
+  retryWindowSeconds: number;
+}): StatusView {
+  const { pool, workflows, links, now, retryWindowSeconds } = deps;
+
+  // A job that ended with failures keeps its workflow open for the retry window; asking a closed
+  // workflow would make a worker replay its whole history, so only ask while it may be open.
+  function mayBeOpen(job: JobRow): boolean {
+    if (!FINAL_STATUSES.includes(job.status)) return true;
+    if (job.status !== 'completed_with_errors' && job.status !== 'failed') return false;
+    const closedAt = job.completedAt?.getTime() ?? 0;
+    return closedAt + retryWindowSeconds * 1000 > now().getTime();
+  }
+
+  const progress = createSingleFlight<Progress | null>({ ttlMs: (p) => (p ? STATUS_TTL_MS : QUERY_BACKOFF_MS) });
+  const answers = createSingleFlight<StatusAnswer | null>({ ttlMs: () => STATUS_TTL_MS, staleMs: STATUS_STALE_MS });
+
+  function readProgress(jobId: string): Promise<Progress | null> {
+    return progress.get(jobId, () => workflows.progress(jobId));
+  }
+
+  async function build(job: JobRow): Promise<JobStatusResponse> {
+    const [summary, details, failed, running, live] = await Promise.all([
+      getUnitSummary(pool, job.jobId),
+      listUnits(pool, job.jobId, { limit: DETAILS_LIMIT }),
+      listUnits(pool, job.jobId, { status: 'failed', limit: FAILURES_LIMIT }),
+      listUnits(pool, job.jobId, { status: 'running', limit: 20 }),
+      mayBeOpen(job) ? readProgress(job.jobId) : Promise.resolve(null),
+    ]);
+
+    const durable = unitCounts(job.unitsTotal, summary);
+    const units: UnitCountsBody = live ? { total: job.unitsTotal, ...live.counts } : durable;
+    const status = live?.status ?? job.status;
+    const current = live
+      ? live.current.map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe }))
+      : running.units.map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe }));
+    // Both figures only grow; Postgres may be a page ahead of the workflow's counters.
+    const fetched = Math.max(live?.barsFetched ?? 0, summary.barsFetched);
+    const inserted = Math.max(live?.barsInserted ?? 0, summary.barsInserted);
+    const startedAt = job.startedAt ?? (live?.startedAt ? new Date(live.startedAt) : null);
+    const final = FINAL_STATUSES.includes(status);
+    const completedAt = final ? job.completedAt : null;
+
+    const at = now();
+    const elapsedS = startedAt ? Math.max(0, ((completedAt ?? at).getTime() - startedAt.getTime()) / 1000) : 0;
+    const done = units.completed + units.failed + units.cancelled;
+    const rate = {
+      bars_per_second: elapsedS > 0 ? round1(fetched / elapsedS) : null,
+      units_per_minute: elapsedS > 0 ? round1(done / (elapsedS / 60)) : null,
+    };
+    const paused = live?.paused ?? status === 'paused';
+    let eta: number | null = null;
+    if (final) eta = 0;
+    else if (!paused && elapsedS > 0 && done > 0) eta = Math.round(((units.total - done) * elapsedS) / done);
+
+    return {
+      job_id: job.jobId,
+      workflow_id: job.workflowId,
+      temporal_ui_url: links.workflowUrl(job.workflowId),
+      status,
+      paused,
+      live: live !== null,
+      progress_pct: status === 'completed' ? 100 : progressPct(units),
+      symbols_completed: summary.symbolsDone,
+      symbols_total: job.symbols.length,
+      current_symbol: current[0]?.symbol ?? null,
+      current_timeframe: current[0]?.timeframe ?? null,
+      current_units: current,
+      total_records_fetched: fetched,
+      total_records_inserted: inserted,
+      units,
+      failures: failed.units.map(failureJson),
+      failures_truncated: failed.hasMore,
+      rate,
+      eta_seconds: eta,
+      timeframes: job.timeframes,
+      date_range: dateRangeOf(job),
+      adjusted: job.adjusted,
+      concurrency: job.concurrency,
+      error: job.error,
+      retry_deadline: live?.retryDeadline ?? null,
+      created_at: job.createdAt.toISOString(),
+      started_at: iso(startedAt),
+      completed_at: iso(completedAt),
+      updated_at: (live ? new Date(Math.max(job.updatedAt.getTime(), Date.parse(live.updatedAt) || 0)) : job.updatedAt).toISOString(),
+      details: details.units.map(unitJson),
+      details_truncated: details.hasMore,
+      units_url: links.unitsUrl(job.jobId),
+      timestamp: at.toISOString(),
+    };
+  }
+
+  return {
+    get(jobId) {
+      return answers.get(jobId, async () => {
+        const job = await getJob(pool, jobId);
+        if (!job) return null;
+        const value = await build(job);
+        return { value, body: Buffer.from(JSON.stringify(value)) };
+      });
+    },
+    invalidate(jobId) {
+      answers.delete(jobId);
+      progress.delete(jobId);
+    },
+  };
+}
+
+// Failures come from Postgres only: the activity records a unit's failure there before the
+// workflow learns of it, and the workflow's recent list can still hold units since requeued.
+function failureJson(u: UnitRecord): FailureRow {
+  return {
+    unit_no: u.unitNo,
+    symbol: u.symbol,
+    timeframe: u.timeframe,
+    code: u.errorCode ?? 'internal',
+    message: u.errorMessage ?? '',
+    at: iso(u.completedAt ?? u.updatedAt),
+  };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -1,0 +1,12 @@
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError } from '../errors.js';
+
+/** Hono's streaming body limit (checks Content-Length, then counts chunked bodies) with our 413. */
+export function limitBody(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `body: request body exceeds ${maxBytes} bytes (API_MAX_BODY_BYTES)`, 'body');
+    },
+  });
+}

@@ -1,0 +1,394 @@
+// The request and response shapes of the API. The same zod schemas validate requests and generate
+// GET /openapi.json, and their types are exported for the CLI and the dashboard.
+//
+// Request schemas depend on configuration (symbol and concurrency limits) and on the clock (end
+// date not in the future), so they are built by createRequestSchemas(); their types do not depend
+// on those values. Response schemas are plain constants.
+import { z } from '@hono/zod-openapi';
+import { isCalendarDate } from './dates.js';
+import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
+import { TIMEFRAME_HINT, isSupportedTimeframe } from './timeframes.js';
+
+export const JOB_STATUSES = ['pending', 'running', 'paused', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export const MAX_TIMEFRAMES = 16;
+export const MIN_DATE = '1970-01-01';
+export const RECENT_DEFAULT_LIMIT = 10;
+export const RECENT_MAX_LIMIT = 100;
+export const UNITS_DEFAULT_LIMIT = 100;
+export const UNITS_MAX_LIMIT = 1000;
+
+export interface RequestLimits {
+  maxSymbols: number;
+  maxConcurrency: number;
+  defaultConcurrency: number;
+  /** Today's date (UTC) as YYYY-MM-DD: the latest end_date accepted. */
+  today: () => string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields shared by the JSON body and the legacy query-string form
+
+/** Type errors that tell a missing field from a wrong type. */
+const expected = (what: string) => ({
+  error: (iss: { input?: unknown }) => (iss.input === undefined ? 'is required' : `must be ${what}`),
+});
+
+const symbol = z
+  .string(expected('a string'))
+  .overwrite(normalizeSymbol)
+  .min(1, 'must not be empty')
+  .max(SYMBOL_MAX_LENGTH, `must be at most ${SYMBOL_MAX_LENGTH} characters`)
+  .refine(isWellFormedTicker, { error: (iss) => `'${String(iss.input).slice(0, SYMBOL_MAX_LENGTH)}' ${TICKER_HINT}` });
+
+const timeframe = z
+  .string(expected('a string'))
+  .trim()
+  .refine(isSupportedTimeframe, { error: (iss) => `'${String(iss.input).slice(0, 16)}' ${TIMEFRAME_HINT}` });
+
+const isoDate = z
+  .string(expected('a date as YYYY-MM-DD'))
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine(isCalendarDate, 'is not a real calendar date')
+  .refine((d) => d >= MIN_DATE, `must be on or after ${MIN_DATE}`)
+  .openapi({ format: 'date', example: '2024-01-02' });
+
+function symbolsOf(limits: RequestLimits) {
+  return z
+    .array(symbol, expected('an array of tickers'))
+    .min(1, 'at least one symbol is required')
+    .max(limits.maxSymbols, `at most ${limits.maxSymbols} symbols per job (API_MAX_SYMBOLS)`)
+    .transform((s) => dedupe(s))
+    .openapi({ example: ['AAPL', 'MSFT'], description: 'Polygon tickers; trimmed, de-duplicated; all-lowercase input is upper-cased.' });
+}
+
+const timeframes = z
+  .array(timeframe, expected('an array of timeframes'))
+  .min(1, 'at least one timeframe is required')
+  .max(MAX_TIMEFRAMES, `at most ${MAX_TIMEFRAMES} timeframes`)
+  .transform((t) => dedupe(t))
+  .openapi({ example: ['1d', '1h'] });
+
+function concurrencyOf(limits: RequestLimits) {
+  return z
+    .number(expected('an integer'))
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(limits.maxConcurrency, `must be at most ${limits.maxConcurrency} (JOB_MAX_CONCURRENCY)`);
+}
+
+/** Cross-field rules, reported on the field a user should change. */
+function checkRange(limits: RequestLimits) {
+  return (v: { start_date: string; end_date: string }, ctx: z.RefinementCtx) => {
+    const today = limits.today();
+    if (v.end_date > today) {
+      ctx.addIssue({ code: 'custom', path: ['end_date'], message: `${v.end_date} is in the future (today is ${today} UTC)` });
+    } else if (v.start_date > v.end_date) {
+      ctx.addIssue({ code: 'custom', path: ['start_date'], message: `${v.start_date} is after end_date ${v.end_date}` });
+    }
+  };
+}
+
+// Query strings arrive as strings (or arrays when repeated): these adapt them to the JSON fields.
+const listParam = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
+const singleParam = () =>
+  z.string({
+    error: (iss) => (iss.input === undefined ? 'is required' : Array.isArray(iss.input) ? 'must be given once' : 'must be a string'),
+  });
+const boolParam = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+const intParam = singleParam().regex(/^\d{1,9}$/, 'must be an integer').transform(Number);
+
+export function createRequestSchemas(limits: RequestLimits) {
+  const symbols = symbolsOf(limits);
+  const concurrency = concurrencyOf(limits);
+
+  const backfillBody = z
+    .strictObject(
+      {
+      symbols,
+      start_date: isoDate,
+      end_date: isoDate,
+      timeframes: timeframes.default(['1d']),
+      adjusted: z.boolean(expected('true or false')).default(true),
+      concurrency: concurrency.default(limits.defaultConcurrency),
+      },
+      expected('a JSON object'),
+    )
+    .superRefine(checkRange(limits))
+    .openapi('BackfillRequest');
+
+  // Kept apart from its refinement so the docs can show it with every field optional (the query
+  // form is required only when there is no JSON body).
+  const backfillQueryFields = z.strictObject({
+    symbols: listParam.pipe(symbols),
+    start_date: singleParam().pipe(isoDate),
+    end_date: singleParam().pipe(isoDate),
+    timeframes: listParam.pipe(timeframes).default(['1d']),
+    adjusted: boolParam.default(true),
+    concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
+  });
+  const backfillQuery = backfillQueryFields.superRefine(checkRange(limits));
+
+  const retryBody = z
+    .strictObject(
+      {
+        symbols: z
+          .array(symbol, expected('an array of tickers'))
+          .min(1, 'must not be empty')
+          .max(limits.maxSymbols, `at most ${limits.maxSymbols} symbols`)
+          .transform((s) => dedupe(s))
+          .optional(),
+        timeframes: z
+          .array(timeframe, expected('an array of timeframes'))
+          .min(1, 'must not be empty')
+          .max(MAX_TIMEFRAMES, `at most ${MAX_TIMEFRAMES} timeframes`)
+          .transform((t) => dedupe(t))
+          .optional(),
+      },
+      expected('a JSON object'),
+    )
+    .openapi('RetryRequest');
+
+  return { backfillBody, backfillQuery, backfillQueryFields, retryBody };
+}
+
+export type RequestSchemas = ReturnType<typeof createRequestSchemas>;
+/** What a client sends to POST /api/v1/backfill. */
+export type BackfillRequest = z.input<RequestSchemas['backfillBody']>;
+/** The validated request, defaults applied. */
+export type BackfillParams = z.output<RequestSchemas['backfillBody']>;
+export type RetryRequestBody = z.input<RequestSchemas['retryBody']>;
+
+// ---------------------------------------------------------------------------------------------
+// Path and query parameters
+
+export const jobIdParam = z.object({
+  job_id: z
+    .string()
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a job id (a UUID)')
+    .transform((s) => s.toLowerCase())
+    .openapi({ param: { name: 'job_id', in: 'path' }, example: '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }),
+});
+
+const limitParam = (def: number, max: number) =>
+  singleParam()
+    .regex(/^\d{1,6}$/, 'must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be at least 1').max(max, `must be at most ${max}`))
+    .optional()
+    .transform((v) => v ?? def)
+    .openapi({ param: { name: 'limit', in: 'query' }, type: 'integer', example: def });
+
+export const recentQuery = z.strictObject({
+  limit: limitParam(RECENT_DEFAULT_LIMIT, RECENT_MAX_LIMIT),
+  status: singleParam()
+    .pipe(z.enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` }))
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
+});
+
+export const unitsQuery = z.strictObject({
+  status: singleParam()
+    .pipe(z.enum(UNIT_STATUSES, { error: `must be one of ${UNIT_STATUSES.join(', ')}` }))
+    .optional()
+    .openapi({ param: { name: 'status', in: 'query' } }),
+  cursor: singleParam()
+    .max(64, 'is not a cursor returned by this endpoint')
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: 'next_cursor of the previous page' }),
+  limit: limitParam(UNITS_DEFAULT_LIMIT, UNITS_MAX_LIMIT),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+export const errorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_request' }),
+      message: z.string().openapi({ example: 'symbols[0]: is required' }),
+      field: z.string().optional().openapi({ example: 'symbols' }),
+      request_id: z.string().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const dateRange = z.object({ start_date: z.string(), end_date: z.string() });
+const unitCounts = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  running: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+const jobStatus = z.enum(JOB_STATUSES);
+const unitRef = z.object({ unit_no: z.number().int(), symbol: z.string(), timeframe: z.string() });
+
+export const backfillStarted = z
+  .object({
+    job_id: z.string(),
+    status: jobStatus,
+    symbols_count: z.number().int(),
+    symbols: z.array(z.string()),
+    date_range: dateRange,
+    timeframes: z.array(z.string()),
+    adjusted: z.boolean(),
+    concurrency: z.number().int(),
+    units_total: z.number().int(),
+    timestamp: z.string().openapi({ description: 'When this response was made (ISO 8601)' }),
+    workflow_id: z.string(),
+    temporal_ui_url: z.string(),
+    status_url: z.string(),
+    idempotent_replay: z.boolean().openapi({ description: 'True when an Idempotency-Key matched an earlier request' }),
+  })
+  .openapi('BackfillStarted');
+
+export const unitRow = z
+  .object({
+    unit_no: z.number().int(),
+    symbol: z.string(),
+    timeframe: z.string(),
+    status: z.enum(UNIT_STATUSES),
+    attempts: z.number().int(),
+    pages: z.number().int(),
+    records_fetched: z.number().int(),
+    records_inserted: z.number().int(),
+    error_code: z.string().nullable(),
+    error_message: z.string().nullable(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    updated_at: z.string(),
+  })
+  .openapi('Unit');
+
+export const failure = z
+  .object({
+    unit_no: z.number().int(),
+    symbol: z.string(),
+    timeframe: z.string(),
+    code: z.string(),
+    message: z.string(),
+    at: z.string().nullable(),
+  })
+  .openapi('Failure');
+
+export const jobStatusResponse = z
+  .object({
+    job_id: z.string(),
+    workflow_id: z.string(),
+    temporal_ui_url: z.string(),
+    status: jobStatus,
+    paused: z.boolean(),
+    live: z.boolean().openapi({ description: 'True when the running workflow answered; false when figures come from Postgres only' }),
+    progress_pct: z.number(),
+    symbols_completed: z.number().int(),
+    symbols_total: z.number().int(),
+    current_symbol: z.string().nullable(),
+    current_timeframe: z.string().nullable(),
+    current_units: z.array(unitRef),
+    total_records_fetched: z.number().int(),
+    total_records_inserted: z.number().int(),
+    units: unitCounts,
+    failures: z.array(failure),
+    failures_truncated: z.boolean(),
+    rate: z.object({ bars_per_second: z.number().nullable(), units_per_minute: z.number().nullable() }),
+    eta_seconds: z.number().nullable(),
+    timeframes: z.array(z.string()),
+    date_range: dateRange,
+    adjusted: z.boolean(),
+    concurrency: z.number().int(),
+    error: z.string().nullable(),
+    retry_deadline: z.string().nullable(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    updated_at: z.string(),
+    details: z.array(unitRow),
+    details_truncated: z.boolean(),
+    units_url: z.string(),
+    timestamp: z.string(),
+  })
+  .openapi('JobStatus');
+
+export const unitsPage = z
+  .object({
+    job_id: z.string(),
+    status: z.enum(UNIT_STATUSES).nullable(),
+    limit: z.number().int(),
+    units: z.array(unitRow),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi('UnitsPage');
+
+export const jobSummary = z
+  .object({
+    job_id: z.string(),
+    workflow_id: z.string(),
+    status: jobStatus,
+    symbols_count: z.number().int(),
+    symbols: z.array(z.string()).openapi({ description: 'The first 20 symbols' }),
+    symbols_truncated: z.boolean(),
+    timeframes: z.array(z.string()),
+    date_range: dateRange,
+    adjusted: z.boolean(),
+    concurrency: z.number().int(),
+    units: unitCounts,
+    progress_pct: z.number(),
+    total_records_fetched: z.number().int(),
+    total_records_inserted: z.number().int(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    status_url: z.string(),
+    temporal_ui_url: z.string(),
+  })
+  .openapi('JobSummary');
+
+export const recentJobs = z
+  .object({ jobs: z.array(jobSummary), count: z.number().int(), limit: z.number().int(), status: jobStatus.nullable() })
+  .openapi('RecentJobs');
+
+export const retryResponse = z
+  .object({
+    job_id: z.string(),
+    workflow_id: z.string(),
+    status: jobStatus,
+    requeued: z.number().int(),
+    units: z.array(unitRef),
+    restarted: z.boolean().openapi({ description: 'True when the job had closed and a new run was started to retry it' }),
+  })
+  .openapi('RetryResult');
+
+export const controlResponse = z
+  .object({ job_id: z.string(), status: jobStatus, paused: z.boolean() })
+  .openapi('ControlResult');
+
+export const cancelResponse = z
+  .object({ job_id: z.string(), status: z.literal('cancelling') })
+  .openapi('CancelResult');
+
+export const healthResponse = z.object({ status: z.literal('ok') });
+export const readyResponse = z.object({
+  postgres: z.enum(['ok', 'down']),
+  temporal: z.enum(['ok', 'down']),
+});
+
+export type ErrorResponse = z.infer<typeof errorResponse>;
+export type BackfillStarted = z.infer<typeof backfillStarted>;
+export type UnitRow = z.infer<typeof unitRow>;
+export type FailureRow = z.infer<typeof failure>;
+export type JobStatusResponse = z.infer<typeof jobStatusResponse>;
+export type UnitsPage = z.infer<typeof unitsPage>;
+export type JobSummary = z.infer<typeof jobSummary>;
+export type RecentJobs = z.infer<typeof recentJobs>;
+export type RetryResponse = z.infer<typeof retryResponse>;
+export type ControlResponse = z.infer<typeof controlResponse>;
+export type CancelResponse = z.infer<typeof cancelResponse>;
+export type UnitCountsBody = z.infer<typeof unitCounts>;
+export type ReadyResponse = z.infer<typeof readyResponse>;

@@ -1,0 +1,91 @@
+// `npm run api`: the HTTP API as a process. It only talks to Postgres and Temporal; activities run
+// in workers. Temporal is connected lazily, so the API starts (and /readyz says what is down) even
+// when Temporal is not up yet.
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createPool } from '../db/pool.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createApp } from './app.js';
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Builds the dependencies from config and listens; close() stops accepting, drains, disconnects. */
+export async function startApiServer(config: Config, logger: Logger): Promise<RunningApi> {
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, applicationName: 'backfill-api' });
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, pool, temporal, logger });
+
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST;
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets would hold close() open until they time out.
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await Promise.allSettled([pool.end(), connection.close()]);
+    },
+  };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config, { base: { component: 'api' } });
+  const api = await startApiServer(config, logger);
+  logger.info({ url: api.url, host: config.API_HOST, port: api.port, auth: config.apiKeys.length > 0 }, 'api listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api stopping');
+    // In-flight requests get a bounded grace period; a stuck one must not keep the process alive.
+    const force = setTimeout(() => {
+      logger.warn('api did not stop within 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    api.close().then(
+      () => {
+        logger.info('api stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'api stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+// Run only as the entry point, so tests can import startApiServer.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

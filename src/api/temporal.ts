@@ -1,0 +1,137 @@
+// How the API drives BackfillWorkflow. Every call carries a deadline: the client's gRPC retries
+// would otherwise keep a request hanging for as long as Temporal is down.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import type { JobRow } from '../db/job-queries.js';
+import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from '../temporal/search-attributes.js';
+import {
+  BACKFILL_WORKFLOW_TYPE,
+  pauseUpdate,
+  progressQuery,
+  resumeUpdate,
+  retryFailedUpdate,
+  workflowIdForJob,
+  type BackfillInput,
+  type Progress,
+  type RetryRequest,
+  type RetryResult,
+} from '../../workflows/messages.js';
+
+export interface TemporalTimeouts {
+  /** Start, update, cancel, describe: long enough for a loaded server, short enough for a client. */
+  callMs: number;
+  /** The progress query runs on a worker; past this the status answers from Postgres instead. */
+  queryMs: number;
+}
+
+export const DEFAULT_TEMPORAL_TIMEOUTS: TemporalTimeouts = { callMs: 5_000, queryMs: 1_200 };
+
+/** The workflow input, rebuilt from the jobs row so that a restart runs exactly the same job. */
+export function inputForJob(job: JobRow, config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'>, retry?: RetryRequest): BackfillInput {
+  return {
+    jobId: job.jobId,
+    symbols: job.symbols,
+    timeframes: job.timeframes,
+    startDate: job.startDate,
+    endDate: job.endDate,
+    adjusted: job.adjusted,
+    concurrency: job.concurrency,
+    retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
+    ...(retry ? { retry } : {}),
+  };
+}
+
+function searchAttributes(job: JobRow) {
+  return [
+    { key: JOB_ID, value: job.jobId },
+    { key: SYMBOLS_COUNT, value: job.symbols.length },
+    // The workflow upserts the status as it changes; a started workflow is running.
+    { key: JOB_STATUS, value: 'running' },
+  ];
+}
+
+export interface Workflows {
+  /**
+   * Starts the job's workflow, or finds it already started. USE_EXISTING makes a repeated start
+   * (an idempotent POST replay, a retry after a crash between insert and start) harmless while it
+   * runs; REJECT_DUPLICATE stops a replay from running a finished job a second time.
+   */
+  ensureStarted(job: JobRow): Promise<void>;
+  /**
+   * A new run of a closed job that requeues its failed units (the workflow's loadRetryState does
+   * the requeue in Postgres). Throws WorkflowExecutionAlreadyStartedError when a run is open.
+   */
+  restartForRetry(job: JobRow, retry: RetryRequest): Promise<void>;
+  /** True when the workflow has an open run; false when closed or never started. */
+  isOpen(workflowId: string): Promise<boolean>;
+  pause(workflowId: string): Promise<Progress>;
+  resume(workflowId: string): Promise<Progress>;
+  retryFailed(workflowId: string, retry: RetryRequest): Promise<RetryResult>;
+  cancel(workflowId: string): Promise<void>;
+  /** The live progress, or null when no worker answers in time (or the workflow is gone). */
+  progress(jobId: string): Promise<Progress | null>;
+}
+
+export function createWorkflows(client: Client, config: Config, timeouts: TemporalTimeouts): Workflows {
+  const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeouts.callMs, fn);
+  const handle = (workflowId: string) => client.workflow.getHandle(workflowId);
+
+  return {
+    async ensureStarted(job) {
+      try {
+        await call(() =>
+          client.workflow.start(BACKFILL_WORKFLOW_TYPE, {
+            workflowId: job.workflowId,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [inputForJob(job, config)],
+            typedSearchAttributes: searchAttributes(job),
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw err;
+      }
+    },
+
+    async restartForRetry(job, retry) {
+      await call(() =>
+        client.workflow.start(BACKFILL_WORKFLOW_TYPE, {
+          workflowId: job.workflowId,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          args: [inputForJob(job, config, retry)],
+          typedSearchAttributes: searchAttributes(job),
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        }),
+      );
+    },
+
+    async isOpen(workflowId) {
+      try {
+        const d = await call(() => handle(workflowId).describe());
+        return d.status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+
+    pause: (workflowId) => call(() => handle(workflowId).executeUpdate(pauseUpdate)),
+    resume: (workflowId) => call(() => handle(workflowId).executeUpdate(resumeUpdate)),
+    retryFailed: (workflowId, retry) => call(() => handle(workflowId).executeUpdate(retryFailedUpdate, { args: [retry] })),
+    async cancel(workflowId) {
+      await call(() => handle(workflowId).cancel());
+    },
+
+    async progress(jobId) {
+      try {
+        return await client.withDeadline(Date.now() + timeouts.queryMs, () => handle(workflowIdForJob(jobId)).query(progressQuery));
+      } catch {
+        return null;
+      }
+    },
+  };
+}

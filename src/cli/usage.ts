@@ -1,0 +1,28 @@
+export const DEFAULT_API_URL = 'http://127.0.0.1:8000';
+
+export const USAGE = `backfill: start, watch and steer Polygon OHLCV backfills through the REST API
+
+Usage:
+  backfill start --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01
+                 [--timeframes 1d,1h] [--adjusted | --no-adjusted] [--concurrency N]
+                 [--idempotency-key KEY] [--watch]
+  backfill status <job>             one look at a job: progress, bars, rate, failures
+  backfill watch <job>              live progress until the job ends, then a summary
+  backfill recent [--limit N] [--status STATUS]
+  backfill retry <job> [--symbols AAPL,..] [--timeframes 1d,..] [--watch]
+  backfill pause <job>
+  backfill resume <job>
+  backfill cancel <job>
+
+Options:
+  --api-url URL      the API (env BACKFILL_API_URL; default ${DEFAULT_API_URL})
+  --api-key KEY      bearer key when the API requires one (env BACKFILL_API_KEY)
+  --json             print the API's JSON instead of text (watch: live lines go to stderr)
+  --interval SEC     seconds between polls while watching (default 1)
+  --no-color         no colours (also NO_COLOR=1)
+  -h, --help         this text
+
+Exit codes:
+  0 done · 1 bad usage, API error or API unreachable · 2 job ended with failed units
+  (completed_with_errors or failed) · 3 job cancelled · 130 watch interrupted (the job goes on)
+`;

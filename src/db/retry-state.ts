@@ -1,0 +1,83 @@
+import type { Pool } from './pool.js';
+import { withTransaction } from './transaction.js';
+
+export interface RetryStateFilter {
+  symbols?: readonly string[];
+  timeframes?: readonly string[];
+}
+
+export interface RetryState {
+  /** The failed units matching the filter, now pending again. */
+  requeued: number[];
+  /** Failed units left failed (outside the filter). */
+  failed: number[];
+  completed: number;
+  cancelled: number;
+  /** Sums over units that are finished (completed or still failed), as the workflow counts them. */
+  barsFetched: number;
+  barsInserted: number;
+  startedAt: string | null;
+  recentFailures: { unitNo: number; symbol: string; timeframe: string; code: string; message: string; at: string }[];
+}
+
+/**
+ * For a job restarted after its workflow closed: requeues the failed units the retry asks for and
+ * returns the rest of the job's state as the new run must carry it. Postgres is the truth here:
+ * the previous run's memory is gone.
+ */
+export async function loadRetryState(pool: Pool, jobId: string, filter: RetryStateFilter, recentLimit = 20): Promise<RetryState> {
+  return withTransaction(pool, async (c) => {
+    const requeued = await c.query<{ unit_no: number }>(
+      `UPDATE job_units
+          SET status = 'pending', error_code = NULL, error_message = NULL, completed_at = NULL,
+              attempts = attempts + 1, updated_at = now()
+        WHERE job_id = $1 AND status = 'failed'
+          AND ($2::text[] IS NULL OR symbol = ANY($2::text[]))
+          AND ($3::text[] IS NULL OR timeframe = ANY($3::text[]))
+        RETURNING unit_no`,
+      [jobId, filter.symbols ?? null, filter.timeframes ?? null],
+    );
+    if (requeued.rows.length > 0) {
+      await c.query(
+        `UPDATE jobs SET status = 'running', completed_at = NULL, error = NULL, updated_at = now() WHERE job_id = $1`,
+        [jobId],
+      );
+    }
+    const sums = await c.query<{ completed: number; cancelled: number; fetched: number; inserted: number; started_at: Date | null }>(
+      `SELECT count(*) FILTER (WHERE u.status = 'completed')::int AS completed,
+              count(*) FILTER (WHERE u.status = 'cancelled')::int AS cancelled,
+              coalesce(sum(u.bars_fetched) FILTER (WHERE u.status IN ('completed', 'failed')), 0)::bigint AS fetched,
+              coalesce(sum(u.bars_inserted) FILTER (WHERE u.status IN ('completed', 'failed')), 0)::bigint AS inserted,
+              (SELECT started_at FROM jobs WHERE job_id = $1) AS started_at
+         FROM job_units u WHERE u.job_id = $1`,
+      [jobId],
+    );
+    const failed = await c.query<{ unit_no: number }>(
+      `SELECT unit_no FROM job_units WHERE job_id = $1 AND status = 'failed' ORDER BY unit_no`,
+      [jobId],
+    );
+    const recent = await c.query<{ unit_no: number; symbol: string; timeframe: string; error_code: string | null; error_message: string | null; completed_at: Date | null }>(
+      `SELECT unit_no, symbol, timeframe, error_code, error_message, completed_at FROM job_units
+        WHERE job_id = $1 AND status = 'failed' ORDER BY completed_at DESC NULLS LAST, unit_no LIMIT $2`,
+      [jobId, recentLimit],
+    );
+    const s = sums.rows[0]!;
+    return {
+      requeued: requeued.rows.map((r) => r.unit_no).sort((a, b) => a - b),
+      failed: failed.rows.map((r) => r.unit_no),
+      completed: s.completed,
+      cancelled: s.cancelled,
+      barsFetched: s.fetched,
+      barsInserted: s.inserted,
+      startedAt: s.started_at?.toISOString() ?? null,
+      recentFailures: recent.rows.map((r) => ({
+        unitNo: r.unit_no,
+        symbol: r.symbol,
+        timeframe: r.timeframe,
+        code: r.error_code ?? 'internal',
+        message: r.error_message ?? '',
+        at: (r.completed_at ?? new Date(0)).toISOString(),
+      })),
+    };
+  });
+}

@@ -1,0 +1,80 @@
+import type { Queryable } from './pool.js';
+
+export interface UnitTotals {
+  pages: number;
+  barsFetched: number;
+  barsInserted: number;
+}
+
+export type ClaimedUnit =
+  | (UnitTotals & { state: 'claimed'; attemptToken: number; resumeCursor: unknown })
+  /** Already finished in Postgres (a previous attempt committed its end but never reported it). */
+  | (UnitTotals & { state: 'completed' })
+  /** Failed, cancelled, or absent: this attempt must not run. */
+  | { state: 'gone'; status: string | null };
+
+interface Row {
+  status: string;
+  attempts: number;
+  resume_cursor: unknown;
+  pages: number;
+  bars_fetched: number;
+  bars_inserted: number;
+}
+
+const totals = (r: Row): UnitTotals => ({ pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted });
+
+/**
+ * Starts an attempt of a unit: bumps `attempts` and hands its new value back as the attempt's
+ * token. Every later write of the attempt is fenced on it, so an attempt that Temporal gave up on
+ * (heartbeat timeout, killed worker that comes back) can never commit after its successor starts.
+ */
+export async function claimUnit(q: Queryable, jobId: string, unitNo: number): Promise<ClaimedUnit> {
+  const claimed = await q.query<Row>(
+    `UPDATE job_units
+        SET attempts = attempts + 1, status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+      WHERE job_id = $1 AND unit_no = $2 AND status IN ('pending', 'running')
+      RETURNING status, attempts, resume_cursor, pages, bars_fetched, bars_inserted`,
+    [jobId, unitNo],
+  );
+  const row = claimed.rows[0];
+  if (row) return { state: 'claimed', attemptToken: row.attempts, resumeCursor: row.resume_cursor, ...totals(row) };
+  const { rows } = await q.query<Row>(
+    'SELECT status, attempts, resume_cursor, pages, bars_fetched, bars_inserted FROM job_units WHERE job_id = $1 AND unit_no = $2',
+    [jobId, unitNo],
+  );
+  const now = rows[0];
+  if (now?.status === 'completed') return { state: 'completed', ...totals(now) };
+  return { state: 'gone', status: now?.status ?? null };
+}
+
+/** Marks the unit completed if this attempt still owns it; null when it was superseded. */
+export async function completeUnit(q: Queryable, jobId: string, unitNo: number, attemptToken: number): Promise<UnitTotals | null> {
+  const { rows } = await q.query<Row>(
+    `UPDATE job_units
+        SET status = 'completed', completed_at = now(), updated_at = now(), error_code = NULL, error_message = NULL
+      WHERE job_id = $1 AND unit_no = $2 AND attempts = $3 AND status = 'running'
+      RETURNING status, attempts, resume_cursor, pages, bars_fetched, bars_inserted`,
+    [jobId, unitNo, attemptToken],
+  );
+  return rows[0] ? totals(rows[0]) : null;
+}
+
+/**
+ * Records why the current attempt failed while the unit keeps retrying, so that status read from
+ * Postgres alone can say "rate limited, retrying" instead of a silent "running".
+ */
+export async function noteUnitError(
+  q: Queryable,
+  jobId: string,
+  unitNo: number,
+  attemptToken: number,
+  code: string,
+  message: string,
+): Promise<void> {
+  await q.query(
+    `UPDATE job_units SET error_code = $4, error_message = $5, updated_at = now()
+      WHERE job_id = $1 AND unit_no = $2 AND attempts = $3 AND status = 'running'`,
+    [jobId, unitNo, attemptToken, code, message.slice(0, 1000)],
+  );
+}

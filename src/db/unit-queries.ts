@@ -1,0 +1,99 @@
+// Reads of job_units for the API: one aggregate for a job's totals, keyset pages for its units.
+import type { Queryable } from './pool.js';
+
+export type UnitStatusValue = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface UnitSummary {
+  pending: number;
+  running: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Units rows that exist; 0 until the workflow has created them. */
+  unitRows: number;
+  barsFetched: number;
+  barsInserted: number;
+  /** Symbols whose every unit has finished (completed, failed or cancelled). */
+  symbolsDone: number;
+}
+
+export async function getUnitSummary(db: Queryable, jobId: string): Promise<UnitSummary> {
+  const { rows } = await db.query<UnitSummary>(
+    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'running')::int AS running,
+            count(*) FILTER (WHERE status = 'completed')::int AS completed,
+            count(*) FILTER (WHERE status = 'failed')::int AS failed,
+            count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
+            count(*)::int AS "unitRows",
+            coalesce(sum(bars_fetched), 0)::bigint AS "barsFetched",
+            coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
+            (SELECT count(*)::int FROM (
+               SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
+               HAVING bool_and(status IN ('completed', 'failed', 'cancelled'))) done) AS "symbolsDone"
+       FROM job_units WHERE job_id = $1`,
+    [jobId],
+  );
+  return rows[0]!;
+}
+
+export interface UnitRecord {
+  unitNo: number;
+  symbol: string;
+  timeframe: string;
+  status: UnitStatusValue;
+  attempts: number;
+  pages: number;
+  barsFetched: number;
+  barsInserted: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface UnitPage {
+  units: UnitRecord[];
+  /** True when more units follow the last one returned. */
+  hasMore: boolean;
+}
+
+/**
+ * Units in unit_no order after `afterUnitNo`, optionally of one status. Keyset pagination over the
+ * primary key or job_units_by_status_idx: page 100 of a 10,000-unit job costs what page 1 does.
+ */
+export async function listUnits(
+  db: Queryable,
+  jobId: string,
+  opts: { status?: UnitStatusValue; afterUnitNo?: number; limit: number },
+): Promise<UnitPage> {
+  const { rows } = await db.query<UnitRecord>(
+    `SELECT unit_no AS "unitNo", symbol, timeframe, status, attempts, pages,
+            bars_fetched AS "barsFetched", bars_inserted AS "barsInserted",
+            error_code AS "errorCode", error_message AS "errorMessage",
+            started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt"
+       FROM job_units
+      WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND unit_no > $3
+      ORDER BY unit_no
+      LIMIT $4`,
+    [jobId, opts.status ?? null, opts.afterUnitNo ?? -1, opts.limit + 1],
+  );
+  const hasMore = rows.length > opts.limit;
+  return { units: hasMore ? rows.slice(0, opts.limit) : rows, hasMore };
+}
+
+/** How many failed units a retry with these filters would requeue. */
+export async function countFailedUnits(
+  db: Queryable,
+  jobId: string,
+  filter: { symbols?: readonly string[]; timeframes?: readonly string[] },
+): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM job_units
+      WHERE job_id = $1 AND status = 'failed'
+        AND ($2::text[] IS NULL OR symbol = ANY($2::text[]))
+        AND ($3::text[] IS NULL OR timeframe = ANY($3::text[]))`,
+    [jobId, filter.symbols ?? null, filter.timeframes ?? null],
+  );
+  return rows[0]!.n;
+}

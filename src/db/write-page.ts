@@ -1,0 +1,104 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Pool, PoolClient } from './pool.js';
+import { encodeBarsBinary, STAGE_COLUMNS, type BarRow } from './copy-binary.js';
+
+export interface PageToWrite {
+  jobId: string;
+  unitNo: number;
+  /** The `attempts` value this activity attempt claimed; the fence against a superseded attempt. */
+  attemptToken: number;
+  seriesId: number;
+  bars: readonly BarRow[];
+  /** Where to resume after this page; stored with the page, in the same transaction. */
+  cursor: unknown;
+}
+
+export interface PageWritten {
+  /** False when another attempt owns the unit now: nothing was written. */
+  committed: boolean;
+  inserted: number;
+}
+
+/** Thrown (and the transaction rolled back) when the caller's signal fires mid-write. */
+export class WriteAbortedError extends Error {
+  constructor() {
+    super('page write aborted');
+    this.name = 'WriteAbortedError';
+  }
+}
+
+/**
+ * Writes pages of bars idempotently: binary COPY into a per-connection temp stage, then one
+ * statement that inserts the new rows (ON CONFLICT DO NOTHING, so a retried page or an overlapping
+ * job never duplicates a bar and the count of new rows is true) and advances the unit's cursor and
+ * counters, fenced by the attempt token. All of it commits together or not at all.
+ */
+export function createPageWriter(pool: Pool) {
+  // Temp tables live as long as the connection; remember which pooled connections have one.
+  const staged = new WeakSet<PoolClient>();
+
+  async function ensureStage(client: PoolClient): Promise<void> {
+    if (staged.has(client)) return;
+    await client.query(
+      `CREATE TEMP TABLE IF NOT EXISTS bars_stage (
+         ts timestamptz, open float8, high float8, low float8, close float8, volume float8, vwap float8, trades int8
+       ) ON COMMIT DELETE ROWS`,
+    );
+    staged.add(client);
+  }
+
+  return async function writePage(page: PageToWrite, signal?: AbortSignal): Promise<PageWritten> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const check = () => {
+      if (signal?.aborted) throw new WriteAbortedError();
+    };
+    try {
+      await ensureStage(client);
+      await client.query('BEGIN');
+      try {
+        if (page.bars.length > 0) {
+          const payload = encodeBarsBinary(page.bars);
+          await pipeline(Readable.from([payload]), client.query(copyFrom(`COPY bars_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
+          check();
+        }
+        const { rows } = await client.query<{ inserted: number }>(
+          `WITH ins AS (
+             INSERT INTO bars (series_id, ts, open, high, low, close, volume, vwap, trades)
+             SELECT $1, ${STAGE_COLUMNS} FROM bars_stage
+             ON CONFLICT DO NOTHING
+             RETURNING 1
+           ), n AS (SELECT count(*)::int AS inserted FROM ins)
+           UPDATE job_units
+              SET resume_cursor = $5::jsonb, pages = pages + 1,
+                  bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted,
+                  error_code = NULL, error_message = NULL, updated_at = now()
+             FROM n
+            WHERE job_id = $2 AND unit_no = $3 AND attempts = $4 AND status = 'running'
+            RETURNING n.inserted`,
+          [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.bars.length],
+        );
+        check();
+        if (!rows[0]) {
+          await client.query('ROLLBACK');
+          return { committed: false, inserted: 0 };
+        }
+        await client.query('COMMIT');
+        return { committed: true, inserted: rows[0].inserted };
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        throw err;
+      }
+    } catch (err) {
+      // A connection that failed mid-COPY is in an unknown protocol state: never reuse it.
+      if (!(err instanceof WriteAbortedError) && !broken) broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
+}
+
+export type PageWriter = ReturnType<typeof createPageWriter>;

@@ -1,0 +1,241 @@
+import { BadKeyError, BadRequestError, MalformedResponseError, NotEntitledError, UnknownTickerError } from './errors.js';
+import { parseAggsBody } from './parse.js';
+import { redact, safePath } from './redact.js';
+import { errorForStatus } from './responses.js';
+import { parseDateToDay } from './time.js';
+import { isTimespan, MAX_MULTIPLIER } from './timeframes.js';
+import { createFetchTransport, createNodeTransport, type Transport, type TransportResponse } from './transport.js';
+import type { AggsQuery, Page, ResumeCursor } from './types.js';
+import { planWindows, type RequestWindow } from './windows.js';
+
+export const DEFAULT_LIMIT = 50_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export interface RequestInfo {
+  /** HTTP status; 0 when no response arrived (timeout, reset, refused). */
+  status: number;
+  ms: number;
+  bytes: number;
+  /** Path and query of the request; never contains the key. */
+  path: string;
+  kind: 'aggs' | 'reference';
+}
+
+export interface PolygonClientOptions {
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** Polygon `limit`: base bars per request, default and maximum 50,000. */
+  limit?: number;
+  connectTimeoutMs?: number;
+  /** Whole request, body included. */
+  requestTimeoutMs?: number;
+  /** The shared rate limiter: awaited before EVERY HTTP request, `next_url` pages and reference look-ups included. */
+  beforeRequest?: (signal?: AbortSignal) => Promise<void>;
+  /** Metrics hook, called once per HTTP attempt; never sees the key. Exceptions it throws are ignored. */
+  onRequest?: (info: RequestInfo) => void;
+  /** When given, requests go through it instead of node:http (the connect timeout then bounds time to headers). */
+  fetchImpl?: typeof fetch;
+  /**
+   * When a query's first response has no bars at all, ask `/v3/reference/tickers/{ticker}` whether
+   * the ticker exists and throw UnknownTickerError if it does not (default true).
+   */
+  verifyEmptyTicker?: boolean;
+  /** Replaces the HTTP layer entirely (tests). */
+  transport?: Transport;
+}
+
+/**
+ * Reads Polygon aggregates page by page.
+ *
+ * Unknown tickers: Polygon answers 200 with no results for a ticker it does not know, exactly as for
+ * a holiday. So the first time a `pages()` iteration gets a response with no bars before it has seen
+ * any bar (and was not resumed, since a cursor proves the series exists), it costs one extra request
+ * to the reference endpoint: 404 there means UnknownTickerError; any answer that says the ticker
+ * exists, or a 403 (the plan lacks reference data), means the empty stretch is genuine and iteration
+ * goes on. With `verifyEmptyTicker: false` an unknown ticker simply yields empty pages.
+ */
+export class PolygonClient {
+  readonly #apiKey: string | undefined;
+  readonly #base: URL;
+  readonly #limit: number;
+  readonly #connectTimeoutMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #beforeRequest: ((signal?: AbortSignal) => Promise<void>) | undefined;
+  readonly #onRequest: ((info: RequestInfo) => void) | undefined;
+  readonly #verifyEmptyTicker: boolean;
+  readonly #transport: Transport;
+  readonly #headers: Record<string, string>;
+  readonly #scrub: (s: string) => string;
+
+  constructor(opts: PolygonClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(opts.baseUrl);
+    } catch {
+      throw new TypeError('PolygonClient: baseUrl is not a valid URL');
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError('PolygonClient: baseUrl must be http(s)');
+    // A key in the base URL would end up in every logged path.
+    base.searchParams.delete('apiKey');
+    base.search = '';
+    base.hash = '';
+    this.#base = base;
+    const limit = opts.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50_000) throw new RangeError('PolygonClient: limit must be an integer in 1..50000');
+    this.#limit = limit;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#beforeRequest = opts.beforeRequest;
+    this.#onRequest = opts.onRequest;
+    this.#verifyEmptyTicker = opts.verifyEmptyTicker ?? true;
+    this.#transport = opts.transport ?? (opts.fetchImpl ? createFetchTransport(opts.fetchImpl) : createNodeTransport());
+    const apiKey = opts.apiKey === '' ? undefined : opts.apiKey;
+    this.#apiKey = apiKey;
+    this.#headers = { accept: 'application/json', 'user-agent': 'polygon-backfill/0.1' };
+    if (apiKey !== undefined) this.#headers.authorization = `Bearer ${apiKey}`;
+    this.#scrub = (s) => redact(s, apiKey);
+  }
+
+  /** Pages of bars for the query in ascending time, resuming strictly after `resume` (never yields a bar with t <= resume.afterTs). */
+  pages(q: AggsQuery, opts: { resume?: ResumeCursor; signal?: AbortSignal } = {}): AsyncIterable<Page> {
+    return this.#iterate(q, opts.resume ?? null, opts.signal);
+  }
+
+  /** true: the reference endpoint knows the ticker; false: 404; null: cannot tell (not entitled). */
+  async tickerExists(ticker: string, signal?: AbortSignal): Promise<boolean | null> {
+    this.#requireKey();
+    const url = this.#url(`/v3/reference/tickers/${encodeURIComponent(ticker)}`);
+    try {
+      await this.#get(url, signal, 'reference');
+      return true;
+    } catch (e) {
+      if (e instanceof BadRequestError && e.status === 404) return false;
+      if (e instanceof NotEntitledError) return null;
+      throw e;
+    }
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  async *#iterate(q: AggsQuery, resume: ResumeCursor, signal: AbortSignal | undefined): AsyncGenerator<Page> {
+    const { fromDay, toDay } = validateQuery(q);
+    if (resume !== null && !(typeof resume === 'object' && Number.isSafeInteger(resume.afterTs))) {
+      throw new BadRequestError('resume cursor must be null or { afterTs: <integer ms> }');
+    }
+    this.#requireKey();
+    let lastTs = resume === null ? -Infinity : resume.afterTs;
+    let cursor: ResumeCursor = resume;
+    let seenData = resume !== null;
+    let tickerChecked = false;
+    for (const w of planWindows(q.timeframe, fromDay, toDay, this.#limit, resume === null ? null : resume.afterTs)) {
+      let url: URL | null = this.#aggsUrl(q, w);
+      while (url !== null) {
+        const { res, ms, path } = await this.#get(url, signal, 'aggs');
+        const parsed = parseAggsBody(res.body, lastTs, { path, status: res.status }, this.#scrub);
+        const bars = parsed.bars;
+        if (bars.length > 0) {
+          lastTs = bars[bars.length - 1]!.t;
+          cursor = { afterTs: lastTs };
+        }
+        if (parsed.received > 0) {
+          seenData = true;
+        } else if (!seenData && !tickerChecked && this.#verifyEmptyTicker) {
+          tickerChecked = true;
+          if ((await this.tickerExists(q.ticker, signal)) === false) throw new UnknownTickerError(q.ticker, { path });
+        }
+        yield { bars, cursor, requestMs: ms, bytes: res.bytes };
+        url = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
+      }
+    }
+  }
+
+  #requireKey(): void {
+    if (this.#apiKey === undefined) throw new BadKeyError('no Polygon API key configured: set POLYGON_API_KEY or MASSIVE_API_KEY');
+  }
+
+  #url(path: string): URL {
+    const prefix = this.#base.pathname.replace(/\/+$/, '');
+    return new URL(prefix + path, this.#base.origin);
+  }
+
+  #aggsUrl(q: AggsQuery, w: RequestWindow): URL {
+    const tf = q.timeframe;
+    return this.#url(
+      `/v2/aggs/ticker/${encodeURIComponent(q.ticker)}/range/${tf.multiplier}/${tf.timespan}/${w.from}/${w.to}` +
+        `?adjusted=${q.adjusted}&sort=asc&limit=${this.#limit}`,
+    );
+  }
+
+  /** next_url names Polygon's public host; the key is only ever sent to the configured base URL. */
+  #follow(next: string, current: URL, path: string): URL {
+    let u: URL;
+    try {
+      u = new URL(next, this.#base);
+    } catch {
+      throw new MalformedResponseError('next_url is not a valid URL', { path });
+    }
+    const out = u.origin === this.#base.origin ? u : this.#url(u.pathname + u.search);
+    out.searchParams.delete('apiKey');
+    out.hash = '';
+    if (out.href === current.href) throw new MalformedResponseError('next_url repeats the request it came from', { path });
+    return out;
+  }
+
+  async #get(url: URL, signal: AbortSignal | undefined, kind: RequestInfo['kind']): Promise<{ res: TransportResponse; ms: number; path: string }> {
+    signal?.throwIfAborted();
+    if (this.#beforeRequest) await this.#beforeRequest(signal);
+    signal?.throwIfAborted();
+    const path = safePath(url, this.#apiKey);
+    const t0 = performance.now();
+    let res: TransportResponse;
+    try {
+      res = await this.#transport.request({
+        url,
+        headers: this.#headers,
+        signal,
+        connectTimeoutMs: this.#connectTimeoutMs,
+        requestTimeoutMs: this.#requestTimeoutMs,
+        path,
+        scrub: this.#scrub,
+      });
+    } catch (e) {
+      this.#report({ status: 0, ms: performance.now() - t0, bytes: 0, path, kind });
+      throw e;
+    }
+    const ms = performance.now() - t0;
+    this.#report({ status: res.status, ms, bytes: res.bytes, path, kind });
+    const err = errorForStatus(res.status, res.retryAfter, res.status >= 200 && res.status < 300 ? '' : this.#scrub(res.body), { path }, Date.now());
+    if (err) throw err;
+    return { res, ms, path };
+  }
+
+  #report(info: RequestInfo): void {
+    if (!this.#onRequest) return;
+    try {
+      this.#onRequest(info);
+    } catch {
+      // Metrics must never break ingestion.
+    }
+  }
+}
+
+function validateQuery(q: AggsQuery): { fromDay: number; toDay: number } {
+  if (typeof q?.ticker !== 'string' || q.ticker.trim() === '' || q.ticker !== q.ticker.trim()) {
+    throw new BadRequestError(`invalid ticker ${JSON.stringify(q?.ticker)}`);
+  }
+  const tf = q.timeframe;
+  if (!tf || !isTimespan(tf.timespan) || !Number.isInteger(tf.multiplier) || tf.multiplier < 1 || tf.multiplier > MAX_MULTIPLIER) {
+    throw new BadRequestError(`invalid timeframe ${JSON.stringify(tf)}`);
+  }
+  const fromDay = parseDateToDay(q.from);
+  const toDay = parseDateToDay(q.to);
+  if (fromDay === null) throw new BadRequestError(`invalid from date ${JSON.stringify(q.from)}: expected YYYY-MM-DD`);
+  if (toDay === null) throw new BadRequestError(`invalid to date ${JSON.stringify(q.to)}: expected YYYY-MM-DD`);
+  if (fromDay > toDay) throw new BadRequestError(`from ${q.from} is after to ${q.to}`);
+  if (typeof q.adjusted !== 'boolean') throw new BadRequestError('adjusted must be a boolean');
+  return { fromDay, toDay };
+}

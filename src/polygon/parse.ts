@@ -1,0 +1,111 @@
+import { BadRequestError, MalformedResponseError, NotEntitledError, type PolygonErrorInit } from './errors.js';
+import type { Bar } from './types.js';
+
+export interface ParsedAggs {
+  /** Bars strictly after `afterTs`, ascending. */
+  bars: Bar[];
+  /** How many bars the response carried before dropping already-delivered ones. */
+  received: number;
+  nextUrl: string | null;
+  status: string;
+  requestId: string | null;
+}
+
+function snippet(text: string): string {
+  const s = text.slice(0, 80).replace(/\s+/g, ' ');
+  return text.length > 80 ? `${s}...` : s;
+}
+
+function fail(index: number, what: string, init: PolygonErrorInit): never {
+  throw new MalformedResponseError(`bar ${index}: ${what}`, init);
+}
+
+/**
+ * Parses a 2xx aggregates body. This is the hot path (a 50,000-bar page is about 5 MB), so it is one
+ * JSON.parse and one validation loop, with no intermediate copies.
+ *
+ * Bars with `t <= afterTs` are dropped (Polygon snaps request bounds outward, so a window or a resumed
+ * request can repeat the bar at its edge). Bars must be strictly ascending within a response.
+ */
+export function parseAggsBody(
+  text: string,
+  afterTs: number,
+  init: PolygonErrorInit = {},
+  scrub: (s: string) => string = (s) => s,
+): ParsedAggs {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new MalformedResponseError(
+      `response body is not valid JSON (${text.length} chars, possibly truncated): ${scrub(JSON.stringify(snippet(text)))}`,
+      init,
+    );
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new MalformedResponseError('response body is not a JSON object', init);
+  }
+  const body = doc as Record<string, unknown>;
+  const requestId = typeof body.request_id === 'string' ? body.request_id : null;
+  const withId: PolygonErrorInit = { ...init, requestId: requestId ?? init.requestId ?? null };
+  const status = typeof body.status === 'string' ? body.status : '';
+  if (status === 'NOT_AUTHORIZED') {
+    throw new NotEntitledError(`not entitled: ${scrub(messageOf(body) ?? 'NOT_AUTHORIZED')}`, withId);
+  }
+  if (status === 'ERROR') {
+    throw new BadRequestError(`Polygon rejected the request: ${scrub(messageOf(body) ?? 'status ERROR')}`, withId);
+  }
+
+  const nextRaw = body.next_url;
+  let nextUrl: string | null = null;
+  if (typeof nextRaw === 'string') {
+    nextUrl = nextRaw.length > 0 ? nextRaw : null;
+  } else if (nextRaw !== undefined && nextRaw !== null) {
+    throw new MalformedResponseError('next_url is not a string', withId);
+  }
+
+  const results = body.results;
+  if (results === undefined || results === null) {
+    return { bars: [], received: 0, nextUrl, status, requestId };
+  }
+  if (!Array.isArray(results)) throw new MalformedResponseError('results is not an array', withId);
+
+  // The parsed objects become the Bars (missing vw/n set to null): no second object per bar, which
+  // measured about 25% off the whole parse. Ascending order makes already-delivered bars a prefix.
+  const n = results.length;
+  let prevT = -Infinity;
+  let skip = 0;
+  for (let i = 0; i < n; i++) {
+    const r = results[i] as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null) fail(i, 'not an object', withId);
+    const t = r.t as number;
+    const o = r.o as number;
+    const h = r.h as number;
+    const l = r.l as number;
+    const c = r.c as number;
+    const v = r.v as number;
+    if (!Number.isSafeInteger(t)) fail(i, `t is not an integer timestamp`, withId);
+    // Number.isFinite is false for non-numbers too, so this also rejects strings and nulls.
+    if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
+      fail(i, `t=${t}: o/h/l/c/v must be finite numbers`, withId);
+    }
+    if (h < l) fail(i, `t=${t}: high ${h} is below low ${l}`, withId);
+    if (v < 0) fail(i, `t=${t}: negative volume ${v}`, withId);
+    const vw = r.vw;
+    if (vw === undefined) r.vw = null;
+    else if (vw !== null && !Number.isFinite(vw)) fail(i, `t=${t}: vw must be a finite number`, withId);
+    const cnt = r.n;
+    if (cnt === undefined) r.n = null;
+    else if (cnt !== null && !Number.isFinite(cnt)) fail(i, `t=${t}: n must be a finite number`, withId);
+    if (t <= prevT) fail(i, `t=${t} is not after the previous bar's ${prevT}: bars out of order`, withId);
+    prevT = t;
+    if (t <= afterTs) skip = i + 1;
+  }
+  const bars = (skip === 0 ? results : results.slice(skip)) as Bar[];
+  return { bars, received: n, nextUrl, status, requestId };
+}
+
+export function messageOf(body: Record<string, unknown>): string | null {
+  const m = body.error ?? body.message;
+  return typeof m === 'string' && m.length > 0 ? m : null;
+}

@@ -1,0 +1,204 @@
+// Workers for tests: in-process (`startTestWorker`) or as a real OS process (`spawnWorkerProcess`,
+// which a test may SIGKILL). Both load the workflow bundle that global setup built once, and both
+// take configuration the way production does: environment variables through loadConfig().
+import { inject } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
+import { createLogger } from '../../src/logger.js';
+import { createWorker } from '../../src/worker.js';
+import { BACKFILL_WORKFLOW_TYPE, workflowIdForJob, type BackfillInput, type Progress } from '../../workflows/messages.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const TEST_POLYGON_KEY = 'test-polygon-key';
+
+export interface WorkerEnvOptions {
+  /** The test database (createTestDatabase()) or any { url }. */
+  db: { url: string };
+  taskQueue: string;
+  polygonBaseUrl: string;
+  /** Defaults to TEST_POLYGON_KEY. */
+  apiKey?: string;
+  /** Environment-style overrides, e.g. { UNIT_HEARTBEAT_TIMEOUT_SECONDS: '2', POLYGON_RATE_LIMIT_RPM: '120' }. */
+  configOverrides?: Record<string, string>;
+  /** Defaults to the run's dev server. */
+  temporalAddress?: string;
+  /** In-process workers share a pid: name them to tell them apart in histories. */
+  identity?: string;
+}
+
+/** The environment a worker gets in tests: fast heartbeats, the prebuilt bundle, quiet logs. */
+export function workerEnv(o: WorkerEnvOptions): Record<string, string> {
+  return {
+    DATABASE_URL: o.db.url,
+    PG_POOL_MAX: '6',
+    TEMPORAL_ADDRESS: o.temporalAddress ?? inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: o.taskQueue,
+    POLYGON_BASE_URL: o.polygonBaseUrl,
+    POLYGON_API_KEY: o.apiKey ?? TEST_POLYGON_KEY,
+    UNIT_HEARTBEAT_TIMEOUT_SECONDS: '3',
+    UNIT_DEADLINE_SECONDS: '120',
+    WORKER_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...o.configOverrides,
+  };
+}
+
+export interface TestWorker {
+  worker: Worker;
+  config: Config;
+  /** The worker's own pool (separate from the test's, as separate processes would have). */
+  pool: Pool;
+  /** Shuts the worker down and waits for run() to end, then closes its connection and pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The SDK's runtime is per process and logs every worker state change at INFO by default; tests
+ * want warnings only (TEST_LOG_LEVEL=debug for more), and must leave SIGINT/SIGTERM to vitest.
+ */
+function quietSdkRuntime(): void {
+  const level = (process.env.TEST_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
+  try {
+    Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  } catch {
+    // Already installed by an earlier worker of this test file.
+  }
+}
+
+/** A worker running in this process on `taskQueue`, already polling. */
+export async function startTestWorker(o: WorkerEnvOptions): Promise<TestWorker> {
+  quietSdkRuntime();
+  const config = loadConfig(workerEnv(o));
+  const pool = createPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, applicationName: 'backfill-test-worker' });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const logger = createLogger(config, { base: { component: 'test-worker' } });
+  const worker = await createWorker({ config, pool, connection, logger, identity: o.identity });
+  const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  return {
+    worker,
+    config,
+    pool,
+    stop() {
+      stopped ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+        await connection.close().catch(() => undefined);
+        await pool.end().catch(() => undefined);
+      })();
+      return stopped;
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Every stdout/stderr line so far (JSON from pino, mostly). */
+  lines: string[];
+  /** Resolves with a matching line, or rejects after timeoutMs (or when the process exits first). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * `src/worker.ts` as a real child process (`node --import tsx`, not the tsx CLI, which would put a
+ * second process between the test and the worker and swallow SIGKILL). Resolves once the worker
+ * logged 'worker started'. Pass workerEnv(...) as `env`.
+ */
+export async function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: ROOT,
+    // At least info: readiness is the 'worker started' line, and the lines stay in `lines`, not the console.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: ['debug', 'trace'].includes(env.LOG_LEVEL ?? '') ? env.LOG_LEVEL! : 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<{ re: RegExp; resolve: (l: string) => void }>();
+  // Chunks split lines anywhere: keep the unfinished tail of each stream until its newline.
+  const reader = () => {
+    let tail = '';
+    return (buf: Buffer) => {
+      const parts = (tail + buf.toString()).split('\n');
+      tail = parts.pop() ?? '';
+      for (const line of parts) {
+        if (!line) continue;
+        lines.push(line);
+        for (const w of waiters) {
+          if (!w.re.test(line)) continue;
+          waiters.delete(w);
+          w.resolve(line);
+        }
+      }
+    };
+  };
+  child.stdout!.on('data', reader());
+  child.stderr!.on('data', reader());
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForLine = (re: RegExp, timeoutMs = 30_000) =>
+    new Promise<string>((resolve, reject) => {
+      const hit = lines.find((l) => re.test(l));
+      if (hit) return resolve(hit);
+      const recent = () => lines.slice(-20).join('\n');
+      const w = {
+        re,
+        resolve: (l: string) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`worker process: no line matching ${re} in ${timeoutMs} ms:\n${recent()}`));
+      }, timeoutMs);
+      waiters.add(w);
+      void exited.then((code) => {
+        if (!waiters.delete(w)) return;
+        clearTimeout(timer);
+        reject(new Error(`worker process exited (${code}) before ${re}:\n${recent()}`));
+      });
+    });
+
+  const proc: WorkerProcess = {
+    child,
+    lines,
+    waitForLine,
+    exited,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await waitForLine(/"msg":"worker started"/, readyTimeoutMs);
+  } catch (err) {
+    await proc.kill('SIGKILL');
+    throw err;
+  }
+  return proc;
+}
+
+/** A Temporal client on the run's dev server (or `address`); close() when done. */
+export async function connectClient(address = inject('temporalAddress')): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** Starts BackfillWorkflow the way the API does (workflow id from the job id), with test-friendly defaults. */
+export async function startBackfill(
+  client: Client,
+  taskQueue: string,
+  input: Pick<BackfillInput, 'jobId' | 'symbols' | 'timeframes' | 'startDate' | 'endDate'> & Partial<BackfillInput>,
+): Promise<WorkflowHandle> {
+  const full: BackfillInput = { adjusted: true, concurrency: 4, retryWindowSeconds: 0, ...input };
+  return client.workflow.start(BACKFILL_WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdForJob(input.jobId), args: [full] });
+}
+
+/** The workflow's result (its final Progress). */
+export const resultOf = (h: WorkflowHandle) => h.result() as Promise<Progress>;

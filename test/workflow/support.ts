@@ -1,0 +1,86 @@
+// Checks shared by the workflow tests: the database against exactly what the simulator serves.
+import { expect } from 'vitest';
+import { expectedBars, BarSource } from '../../src/polygon-sim/index.js';
+import type { Pool } from '../../src/db/pool.js';
+
+export interface JobRange {
+  symbols: string[];
+  timeframes: string[];
+  startDate: string;
+  endDate: string;
+  adjusted?: boolean;
+}
+
+/** Bars the simulator serves per `symbol|timeframe`, from one shared cache. */
+export function expectedCounts(r: JobRange, source = new BarSource({ cacheBytes: 64 * 1024 * 1024 })): { bySeries: Map<string, number>; total: number } {
+  const bySeries = new Map<string, number>();
+  let total = 0;
+  for (const s of r.symbols)
+    for (const tf of r.timeframes) {
+      const n = expectedBars(s, tf, r.startDate, r.endDate, r.adjusted ?? true, source).length;
+      bySeries.set(`${s}|${tf}`, n);
+      total += n;
+    }
+  return { bySeries, total };
+}
+
+/** Every stored bar within the range's New York dates equals the simulator's, value for value, none missing or extra (intraday and daily timeframes). */
+export async function expectExactBars(pool: Pool, r: JobRange): Promise<number> {
+  const source = new BarSource({ cacheBytes: 64 * 1024 * 1024 });
+  let total = 0;
+  for (const s of r.symbols)
+    for (const tf of r.timeframes) {
+      const want = expectedBars(s, tf, r.startDate, r.endDate, r.adjusted ?? true, source);
+      const { rows } = await pool.query(
+        `SELECT (extract(epoch FROM b.ts) * 1000)::float8 AS t, b.open AS o, b.high AS h, b.low AS l, b.close AS c,
+                b.volume AS v, b.vwap AS vw, b.trades AS n
+           FROM bars b JOIN series x USING (series_id)
+          WHERE x.symbol = $1 AND x.timeframe = $2 AND x.adjusted = $3
+            AND b.ts >= ($4::date)::timestamp AT TIME ZONE 'America/New_York'
+            AND b.ts < ($5::date + 1)::timestamp AT TIME ZONE 'America/New_York'
+          ORDER BY b.ts`,
+        [s, tf, r.adjusted ?? true, r.startDate, r.endDate],
+      );
+      expect(rows.length, `${s} ${tf}: stored bars`).toBe(want.length);
+      expect(rows, `${s} ${tf}: stored values`).toEqual(want.map((b) => ({ ...b, vw: b.vw ?? null, n: b.n ?? null })));
+      total += want.length;
+    }
+  return total;
+}
+
+export interface UnitRow {
+  unit_no: number;
+  symbol: string;
+  timeframe: string;
+  status: string;
+  attempts: number;
+  pages: number;
+  bars_fetched: number;
+  bars_inserted: number;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+export async function unitRows(pool: Pool, jobId: string): Promise<UnitRow[]> {
+  const { rows } = await pool.query<UnitRow>(
+    `SELECT unit_no, symbol, timeframe, status, attempts, pages, bars_fetched, bars_inserted, error_code, error_message
+       FROM job_units WHERE job_id = $1 ORDER BY unit_no`,
+    [jobId],
+  );
+  return rows;
+}
+
+export async function jobRow(pool: Pool, jobId: string) {
+  const { rows } = await pool.query(`SELECT status, started_at, completed_at, error, units_total FROM jobs WHERE job_id = $1`, [jobId]);
+  return rows[0] as { status: string; started_at: Date | null; completed_at: Date | null; error: string | null; units_total: number } | undefined;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,47 @@
+import type { BackfillInput, RetryRequest, UnitRef } from './messages.js';
+
+// Units are numbered symbol-major: unit_no = i * timeframes.length + j. The workflow derives a
+// unit's symbol and timeframe from its number and the input, so it never reads them back.
+
+export const unitsTotalOf = (input: Pick<BackfillInput, 'symbols' | 'timeframes'>): number =>
+  input.symbols.length * input.timeframes.length;
+
+export function unitRef(input: Pick<BackfillInput, 'symbols' | 'timeframes'>, unitNo: number): UnitRef {
+  const n = input.timeframes.length;
+  return { unitNo, symbol: input.symbols[Math.floor(unitNo / n)]!, timeframe: input.timeframes[unitNo % n]! };
+}
+
+/** Activity ids the Web UI shows: `unit-12-AAPL-1m`, with a suffix for each retry of the unit. */
+export function unitActivityId(ref: UnitRef, retry: number): string {
+  const base = `unit-${ref.unitNo}-${ref.symbol}-${ref.timeframe}`;
+  return retry > 0 ? `${base}-retry-${retry}` : base;
+}
+
+/** Throws (an update validator's rejection) when the request names symbols or timeframes the job lacks. */
+export function validateRetryRequest(input: Pick<BackfillInput, 'symbols' | 'timeframes'>, req: RetryRequest | undefined): void {
+  if (req === null || req === undefined) return;
+  if (typeof req !== 'object' || Array.isArray(req)) throw new Error('retry request must be an object {symbols?, timeframes?}');
+  for (const [field, known] of [['symbols', input.symbols], ['timeframes', input.timeframes]] as const) {
+    const asked = req[field];
+    if (asked === undefined || asked === null) continue;
+    if (!Array.isArray(asked) || asked.some((v) => typeof v !== 'string')) throw new Error(`${field} must be an array of strings`);
+    const unknown = asked.filter((v) => !known.includes(v));
+    if (unknown.length > 0) throw new Error(`${field} not in this job: ${unknown.slice(0, 10).join(', ')}`);
+  }
+}
+
+/** The failed units a retry request selects (all failed units when it names nothing). */
+export function selectFailed(
+  input: Pick<BackfillInput, 'symbols' | 'timeframes'>,
+  failed: Iterable<number>,
+  req: RetryRequest | undefined,
+): number[] {
+  const syms = req?.symbols?.length ? new Set(req.symbols) : null;
+  const tfs = req?.timeframes?.length ? new Set(req.timeframes) : null;
+  const out: number[] = [];
+  for (const no of failed) {
+    const ref = unitRef(input, no);
+    if ((!syms || syms.has(ref.symbol)) && (!tfs || tfs.has(ref.timeframe))) out.push(no);
+  }
+  return out.sort((a, b) => a - b);
+}
