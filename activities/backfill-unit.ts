@@ -82,14 +82,21 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
       let pages = claim.pages;
+      // Where the time goes: blocked on Polygon (beyond the read-ahead) vs writing to Postgres.
+      let waitMs = 0;
+      let writeMs = 0;
       let next = it.next();
       for (;;) {
+        const w0 = performance.now();
         const r = await next;
+        waitMs += performance.now() - w0;
         if (r.done) break;
         next = it.next();
         // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
         next.catch(() => undefined);
+        const t0 = performance.now();
         const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: r.value.bars, cursor: r.value.cursor }, signal);
+        writeMs += performance.now() - t0;
         if (!written.committed) throw superseded(unitNo);
         pages++;
         details = { cursor: r.value.cursor, pages };
@@ -98,7 +105,16 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
       const totals = await completeUnit(pool, jobId, unitNo, token);
       if (!totals) throw superseded(unitNo);
       const secs = (performance.now() - began) / 1000;
-      log.info({ ...totals, seconds: Number(secs.toFixed(3)), barsPerSec: Math.round((totals.barsFetched - claim.barsFetched) / Math.max(secs, 1e-3)) }, 'unit completed');
+      log.info(
+        {
+          ...totals,
+          seconds: Number(secs.toFixed(3)),
+          barsPerSec: Math.round((totals.barsFetched - claim.barsFetched) / Math.max(secs, 1e-3)),
+          waitMs: Math.round(waitMs),
+          writeMs: Math.round(writeMs),
+        },
+        'unit completed',
+      );
       return totals;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {

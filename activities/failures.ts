@@ -27,6 +27,10 @@ export function toActivityFailure(err: unknown): ApplicationFailure | CancelledF
     return ApplicationFailure.create({ type: 'bad_request' satisfies FailureCode, message: err.message, nonRetryable: true });
   }
   const e = err as { message?: string; code?: string; name?: string };
+  // Postgres data exceptions (22xxx) and constraint violations (23xxx) repeat on every retry.
+  if (typeof e.code === 'string' && /^2[23][0-9A-Z]{3}$/.test(e.code)) {
+    return ApplicationFailure.create({ type: 'bad_request' satisfies FailureCode, message: `rejected by Postgres (${e.code}): ${e.message}`, nonRetryable: true });
+  }
   const what = e.code ? `${e.name ?? 'Error'} ${e.code}` : (e.name ?? 'Error');
   return ApplicationFailure.create({ type: 'internal' satisfies FailureCode, message: `${what}: ${e.message ?? String(err)}`, nonRetryable: false });
 }

@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -32,7 +33,7 @@ import {
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from './search-attributes.js';
 import { JobState } from './state.js';
 import { describeFailure } from './failure.js';
-import { selectFailed, unitActivityId, unitRef, validateRetryRequest } from './units.js';
+import { inputProblems, selectFailed, unitActivityId, unitRef, validateRetryRequest } from './units.js';
 
 /** Used when a run somehow lacks the timing initJob reports (it never should). */
 const DEFAULT_TIMEOUTS: UnitTimeouts = { unitDeadlineSeconds: 3_600, heartbeatTimeoutSeconds: 30 };
@@ -64,6 +65,8 @@ type Phase = 'running' | 'finishing' | 'waiting' | 'cancelling';
  * failed units the request selects.
  */
 export async function BackfillWorkflow(input: BackfillInput): Promise<Progress> {
+  const problems = inputProblems(input);
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid job input: ${problems.join('; ')}`, 'bad_request');
   const nowIso = () => new Date().toISOString();
   const state = new JobState(input, workflowInfo().startTime.toISOString());
   const concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(input.concurrency) || 1));

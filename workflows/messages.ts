@@ -128,6 +128,21 @@ export interface RetryResult {
   units: UnitRef[];
 }
 
+// From the command line (or the Web UI's "Send a Signal", with the same name and JSON):
+//   temporal workflow query  --workflow-id backfill-<jobId> --type progress
+//   temporal workflow signal --workflow-id backfill-<jobId> --name retryFailedSignal --input '{}'
+//   temporal workflow signal --workflow-id backfill-<jobId> --name retryFailedSignal --input '{"symbols":["NFLX"],"timeframes":["1d"]}'
+//   temporal workflow signal --workflow-id backfill-<jobId> --name pauseSignal
+//   temporal workflow signal --workflow-id backfill-<jobId> --name resumeSignal
+//   temporal workflow update execute --workflow-id backfill-<jobId> --name retryFailed --input '{"symbols":["NFLX"]}'
+//   temporal workflow cancel --workflow-id backfill-<jobId>
+// A signal cannot answer: a retry signal that names unknown symbols or no failed unit is ignored
+// (and logged by the worker); the update form rejects it with the reason.
+//
+// Retry after the job closed (its retry window, JOB_RETRY_WINDOW_SECONDS, ran out): start
+// BackfillWorkflow again with the same workflow id and the same input plus `retry` (the request);
+// the new run requeues the matching failed units from Postgres and runs only those.
+
 export const progressQuery = defineQuery<Progress>('progress');
 export const retryFailedUpdate = defineUpdate<RetryResult, [RetryRequest]>('retryFailed');
 /** Same payload as the update, for the Temporal Web UI and `temporal workflow signal`. */

@@ -45,3 +45,26 @@ export function selectFailed(
   }
   return out.sort((a, b) => a - b);
 }
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Problems with a job's input that no retry can fix; empty when it is sound. The API validates
+ * first; this guards workflows started straight from Temporal (CLI, Web UI).
+ */
+export function inputProblems(input: BackfillInput): string[] {
+  const out: string[] = [];
+  const list = (name: 'symbols' | 'timeframes') => {
+    const v = input[name];
+    if (!Array.isArray(v) || v.length === 0 || v.some((s) => typeof s !== 'string' || s.length === 0)) out.push(`${name} must be a non-empty array of strings`);
+    else if (new Set(v).size !== v.length) out.push(`${name} must not repeat`);
+  };
+  list('symbols');
+  list('timeframes');
+  if (typeof input.jobId !== 'string' || !UUID.test(input.jobId)) out.push('jobId must be a UUID');
+  if (!DATE.test(String(input.startDate)) || !DATE.test(String(input.endDate))) out.push('startDate and endDate must be YYYY-MM-DD');
+  else if (input.startDate > input.endDate) out.push('startDate must not be after endDate');
+  if (!(Number.isInteger(input.concurrency) && input.concurrency > 0)) out.push('concurrency must be a positive integer');
+  return out;
+}

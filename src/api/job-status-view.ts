@@ -78,7 +78,8 @@ export function createStatusView(deps: {
     const inserted = Math.max(live?.barsInserted ?? 0, summary.barsInserted);
     const startedAt = job.startedAt ?? (live?.startedAt ? new Date(live.startedAt) : null);
     const final = FINAL_STATUSES.includes(status);
-    const completedAt = final ? job.completedAt : null;
+    // The workflow may report the end a moment before its row write lands.
+    const completedAt = final ? (job.completedAt ?? (live ? new Date(live.updatedAt) : null)) : null;
 
     const at = now();
     const elapsedS = startedAt ? Math.max(0, ((completedAt ?? at).getTime() - startedAt.getTime()) / 1000) : 0;

@@ -77,6 +77,7 @@ export function jobSummaryJson(j: RecentJobRow, links: Links): JobSummary {
     date_range: { start_date: j.startDate, end_date: j.endDate },
     adjusted: j.adjusted,
     concurrency: j.concurrency,
+    units_total: j.unitsTotal,
     units,
     progress_pct: progressPct(units),
     total_records_fetched: j.barsFetched,

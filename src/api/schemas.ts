@@ -337,6 +337,7 @@ export const jobSummary = z
     date_range: dateRange,
     adjusted: z.boolean(),
     concurrency: z.number().int(),
+    units_total: z.number().int(),
     units: unitCounts,
     progress_pct: z.number(),
     total_records_fetched: z.number().int(),

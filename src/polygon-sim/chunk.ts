@@ -39,16 +39,16 @@ const SCALE = 1e6;
 const FIXED_MAX = 2 ** 53 / SCALE;
 
 /**
- * ".d", ".dd", ".ddd" or ".dddd" (trailing zeros trimmed) for every 4-digit fraction, as 5 bytes a
- * slot with the length in the first: most simulated numbers have at most 4 decimals, and a table
+ * ".d", ".dd", ".ddd" or ".dddd" (trailing zeros trimmed) for every 4-digit fraction, 6 bytes a slot
+ * (a length byte, then up to 5 characters): most simulated numbers have at most 4 decimals, and a table
  * lookup beats a digit loop with trimming.
  */
 const FRAC4 = ((): Uint8Array => {
-  const t = new Uint8Array(10_000 * 5);
+  const t = new Uint8Array(10_000 * 6);
   for (let f = 1; f < 10_000; f++) {
     const s = `.${String(f).padStart(4, '0')}`.replace(/0+$/, '');
-    t[f * 5] = s.length;
-    for (let i = 0; i < s.length; i++) t[f * 5 + 1 + i] = s.charCodeAt(i);
+    t[f * 6] = s.length;
+    for (let i = 0; i < s.length; i++) t[f * 6 + 1 + i] = s.charCodeAt(i);
   }
   return t;
 })();
@@ -128,7 +128,7 @@ class ByteWriter {
         const frac = k - whole * 10_000;
         this.uint(whole);
         if (frac !== 0) {
-          const at = frac * 5;
+          const at = frac * 6;
           const len = FRAC4[at]!;
           const buf = this.buf;
           let p = this.pos;
@@ -137,6 +137,10 @@ class ByteWriter {
         }
         return;
       }
+    }
+    if (Number.isInteger(x) && x < 2 ** 53) {
+      this.uint(x);
+      return;
     }
     if (!(x < FIXED_MAX)) {
       const s = String(x);

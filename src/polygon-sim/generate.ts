@@ -16,8 +16,9 @@ export function priceDecimals(market: Market, price: number): number {
   }
 }
 
-export function vwDecimals(market: Market): number {
-  return market === 'stock' || market === 'index' ? 4 : 6;
+/** VWAP decimals: 4, or 6 for sub-dollar crypto and forex. */
+export function vwDecimals(market: Market, price: number): number {
+  return market === 'stock' || market === 'index' || price >= 1 ? 4 : 6;
 }
 
 const MISSING_EXTENDED = 0.25;
@@ -38,9 +39,9 @@ export function generateMinuteDay(p: TickerProfile, levels: Float64Array, s: Day
   const endLog = levelAt(levels, s.day) + logRatio;
   const market = p.market;
   const dec = priceDecimals(market, Math.exp(startLog));
-  const vwDec = vwDecimals(market);
+  const vwDec = vwDecimals(market, Math.exp(startLog));
   // Rounding inlined (x * p rounded, / p): this loop runs for every simulated minute.
-  const p = 10 ** dec;
+  const pp = 10 ** dec;
   const pv = 10 ** vwDec;
   const isStock = market === 'stock';
   const extWeight = isStock ? 0.35 : 1;
@@ -86,10 +87,10 @@ export function generateMinuteDay(p: TickerProfile, levels: Float64Array, s: Day
     const auction = t === s.regOpen || t === s.regClose - 60_000;
     if (market !== 'index' && !auction && u3 < (isStock ? (regular ? MISSING_REGULAR : MISSING_EXTENDED) : 0.02)) continue;
 
-    const o = Math.round(open * p) / p;
-    const c = Math.round(close * p) / p;
-    const hi = Math.round((open > close ? open : close) * (1 + u1 * sigma * 0.8) * p) / p;
-    const lo = Math.round((open < close ? open : close) * (1 - u2 * sigma * 0.8) * p) / p;
+    const o = Math.round(open * pp) / pp;
+    const c = Math.round(close * pp) / pp;
+    const hi = Math.round((open > close ? open : close) * (1 + u1 * sigma * 0.8) * pp) / pp;
+    const lo = Math.round((open < close ? open : close) * (1 - u2 * sigma * 0.8) * pp) / pp;
     const h = hi > o ? (hi > c ? hi : c) : o > c ? o : c;
     const l = lo < o ? (lo < c ? lo : c) : o < c ? o : c;
     T[k] = t;
@@ -110,7 +111,7 @@ export function generateMinuteDay(p: TickerProfile, levels: Float64Array, s: Day
         }
       }
       const vol = volUnit * shape * Math.exp(0.6 * u4);
-      const v = market === 'crypto' ? roundTo(vol, 6) || 0.000001 : Math.max(1, Math.round(vol));
+      const v = market === 'crypto' ? roundTo(vol, 4) || 0.0001 : Math.max(1, Math.round(vol));
       V[k] = v;
       const vw = Math.round((l + (h - l) * (0.3 + 0.4 * u5)) * pv) / pv;
       VW[k] = vw < l ? l : vw > h ? h : vw;
@@ -195,7 +196,7 @@ export function secondsFromMinutes(m: BarArrays, p: TickerProfile, day: number):
       let vol: number;
       if (v === 0) vol = 0;
       else if (integerVolume) vol = last ? vLeft : Math.min(vLeft - (K - 1 - j), 1 + Math.floor((v - K) * w));
-      else vol = last ? Math.max(0.000001, roundTo(vLeft, 6)) : Math.max(0.000001, roundTo(v * w, 6));
+      else vol = last ? Math.max(0.0001, roundTo(vLeft, 4)) : Math.max(0.0001, roundTo(v * w, 4));
       vLeft -= vol;
       tmp.t[k] = m.t[i]! + secs[j]! * 1000;
       tmp.o[k] = open;
@@ -203,7 +204,7 @@ export function secondsFromMinutes(m: BarArrays, p: TickerProfile, day: number):
       tmp.l[k] = lo;
       tmp.c[k] = close;
       tmp.v[k] = vol;
-      if (tmp.vw) tmp.vw[k] = Math.min(hi, Math.max(lo, roundTo((open + close + hi + lo) / 4, vwDecimals(p.market))));
+      if (tmp.vw) tmp.vw[k] = Math.min(hi, Math.max(lo, roundTo((open + close + hi + lo) / 4, vwDecimals(p.market, o))));
       if (tmp.n && n !== null) {
         const cnt = last ? nLeft : Math.min(nLeft - (K - 1 - j), 1 + Math.floor((Math.max(n, K) - K) * w));
         tmp.n[k] = cnt;

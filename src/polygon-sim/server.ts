@@ -182,7 +182,8 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
       const s = r.sort === 'asc' ? page.next : r.startMs;
       const e = r.sort === 'asc' ? r.endMs : page.next;
       const cursor = encodeCursor({ s, e, l: r.limit, o: r.sort, a: r.adjusted });
-      nextUrl = `,"next_url":"http://${host}/v2/aggs/ticker/${encodeURIComponent(r.ticker)}/range/${r.tf.multiplier}/${r.tf.timespan}/${s}/${e}?cursor=${cursor}"`;
+      // Host comes from the request: stringify so no header value can break the JSON.
+      nextUrl = `,"next_url":${JSON.stringify(`http://${host}/v2/aggs/ticker/${encodeURIComponent(r.ticker)}/range/${r.tf.multiplier}/${r.tf.timespan}/${s}/${e}?cursor=${cursor}`)}`;
     }
     const pieces: Buffer[] = [
       Buffer.from(`${head},"queryCount":${page.baseUsed},"resultsCount":${page.count},"adjusted":${r.adjusted}${page.count > 0 ? ',"results":[' : ''}`),

@@ -105,8 +105,7 @@ export class BarSource {
     const bars = allocBars(len, st.profile.market !== 'index', st.profile.market !== 'index');
     bars.count = len;
     const has = new Uint8Array(len);
-    const vwDec = vwDecimals(st.profile.market);
-    const volDec = st.profile.market === 'crypto' ? 6 : 0;
+    const volDec = st.profile.market === 'crypto' ? 4 : 0;
     for (let i = 0; i < len; i++) {
       const day = first + i;
       // Not cached: a long daily range would otherwise flush the cache with minute days.
@@ -114,7 +113,7 @@ export class BarSource {
       if (m.count === 0) continue;
       const start = this.cal.dayStart(day);
       const keys = new Float64Array(m.count).fill(start);
-      const a = aggregate(m, keys, () => start, vwDec, volDec).bars;
+      const a = aggregate(m, keys, () => start, vwDecimals(st.profile.market, m.o[0]!), volDec).bars;
       has[i] = 1;
       bars.t[i] = start;
       bars.o[i] = a.o[0]!;
@@ -147,7 +146,7 @@ export class BarSource {
       const agg =
         sizeMs === baseMs
           ? identity(base, sizeMs)
-          : aggregateIntraday(base, this.cal.dayStart(day), this.cal.dayStart(day + 1), sizeMs, vwDecimals(st.profile.market), st.profile.market === 'crypto' ? 6 : 0);
+          : aggregateIntraday(base, this.cal.dayStart(day), this.cal.dayStart(day + 1), sizeMs, vwDecimals(st.profile.market, base.o[0]!), st.profile.market === 'crypto' ? 4 : 0);
       chunk = toChunk(agg);
     }
     this.cache.set(key, chunk, chunkBytes(chunk));
@@ -214,7 +213,7 @@ export class BarSource {
       k++;
     }
     daily.count = k;
-    const agg = aggregate(daily, keys, (s) => ends.get(s)!, vwDecimals(st.profile.market), st.profile.market === 'crypto' ? 6 : 0);
+    const agg = aggregate(daily, keys, (s) => ends.get(s)!, vwDecimals(st.profile.market, k > 0 ? daily.o[0]! : 1), st.profile.market === 'crypto' ? 4 : 0);
     return toChunk(agg);
   }
 

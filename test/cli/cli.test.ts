@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests check the ANSI escapes the CLI writes */
 // The CLI in-process (runCli) against the fake API: every command, its text and JSON output, exit
 // codes and error messages. Output streams, fetch, clock and sleep are injected; nothing is global.
 import { describe, expect, it } from 'vitest';
@@ -81,6 +82,17 @@ describe('backfill CLI (in-process, fake API)', () => {
     expect(progress.at(-1)).toContain('completed  100.0%  units 4/4 completed');
     expect(h.stdout()).toMatch(/Job \S+ completed in \d+s/);
     expect(h.stdout()).not.toMatch(/\x1b\[/);
+  });
+
+  it('watch --json keeps stdout for the final JSON and sends live lines to stderr', async () => {
+    const h = harness();
+    await h.run(...START);
+    const job = /job (\S+)/.exec(h.stdout())![1]!;
+    h.clear();
+    expect(await h.run('watch', job, '--json')).toBe(0);
+    expect(JSON.parse(h.stdout())).toMatchObject({ job_id: job, status: 'completed', units: { completed: 4 } });
+    expect(h.stderr()).toMatch(/^\[\d\d:\d\d:\d\d\] {2}running/m);
+    expect(h.stderr()).toContain(`Job ${job} completed in`);
   });
 
   it('draws one live line on a terminal, with colour, bar, rate and time left', async () => {

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `node bin/backfill.mjs ...` as a real process against the real API
 // (HTTP), an in-process worker and the Polygon simulator. Asserts outputs and exit codes, and
 // records the session (.artifacts/cli-session.txt; UPDATE_DOCS=1 also writes docs/cli-session.txt).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { startStack, type Stack } from '../dashboard/stack.js';
@@ -25,10 +25,15 @@ function closedPort(): Promise<number> {
 let stack: Stack;
 let cli: CliRunner;
 let jobId = '';
+let anyFailed = false;
 
 beforeAll(async () => {
   stack = await startStack({ label: 'cli', faults: { notAuthorizedTickers: [LOCKED] } });
   cli = cliRunner(stack.url);
+});
+
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') anyFailed = true;
 });
 
 afterAll(async () => {
@@ -43,7 +48,8 @@ afterAll(async () => {
     mkdirSync(`${ROOT}.artifacts`, { recursive: true });
     writeFileSync(`${ROOT}.artifacts/cli-session.txt`, text);
     const docs = `${ROOT}docs/cli-session.txt`;
-    if (process.env.UPDATE_DOCS === '1' || !existsSync(docs)) {
+    // Only a session in which every test passed is worth showing in the README.
+    if (!anyFailed && (process.env.UPDATE_DOCS === '1' || !existsSync(docs))) {
       mkdirSync(`${ROOT}docs`, { recursive: true });
       writeFileSync(docs, text);
     }

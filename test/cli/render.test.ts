@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests check the ANSI escapes the CLI writes */
 import { describe, expect, it } from 'vitest';
 import { bar, duration, stripAnsi, table, visibleLength } from '../../src/cli/format.js';
 import { renderPlainLine, renderProgressLine, renderStatus, renderSummary } from '../../src/cli/render.js';

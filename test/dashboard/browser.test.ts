@@ -106,7 +106,7 @@ describe('dashboard in Chromium', () => {
     expect(await page.getAttribute('#j-temporal', 'href')).toContain(`/workflows/backfill-${jobId}`);
     await page.click('#unit-tabs [data-filter="failed"]');
     await page.waitForFunction(() => {
-      const rows = [...document.querySelectorAll('#units-body tr')];
+      const rows = Array.from(document.querySelectorAll('#units-body tr'));
       return rows.length === 2 && rows.every((r) => r.classList.contains('u-failed'));
     });
     expect(await text('#units-body')).toMatch(/not_entitled/);

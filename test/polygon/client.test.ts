@@ -189,6 +189,7 @@ describe('fetching ranges', () => {
 describe('typed errors', () => {
   const query = q('AAPL', '1d', '2024-01-01', '2024-01-31');
   const withFaults = async (faults: Parameters<PolygonSim['setOptions']>[0], fn: () => Promise<void>): Promise<void> => {
+    sim.resetStats();
     sim.setOptions(faults);
     try {
       await fn();
@@ -235,11 +236,11 @@ describe('typed errors', () => {
       const e = await failure(drain(client({ requestTimeoutMs: 300 }), query));
       expect(e).toBeInstanceOf(TransientError);
       expect((e as Error).message).toMatch(/timed out after 300 ms/);
-      expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(performance.now() - t0).toBeLessThan(4_000);
       const t1 = performance.now();
       const f = await failure(drain(client({ requestTimeoutMs: 300, fetchImpl: fetch }), query));
       expect(f).toBeInstanceOf(TransientError);
-      expect(performance.now() - t1).toBeLessThan(2_000);
+      expect(performance.now() - t1).toBeLessThan(4_000);
     }));
 
   it('NOT_AUTHORIZED -> NotEntitledError', () =>
@@ -299,7 +300,8 @@ describe('typed errors', () => {
         const e = await failure(drain(client(opts), query, ac.signal));
         expect(e).not.toBeInstanceOf(PolygonError);
         expect((e as Error).name).toBe('AbortError');
-        expect(performance.now() - t0).toBeLessThan(1_000);
+        // 10 s of server delay: anything near 100 ms shows the abort did not wait for it.
+        expect(performance.now() - t0).toBeLessThan(3_000);
       }
       const reason = new Error('shutting down');
       const ac = new AbortController();
@@ -343,7 +345,7 @@ describe('transport', () => {
     const e = await failure(drain(c, q('AAPL', '1d', '2024-01-01', '2024-01-31')));
     expect(e).toBeInstanceOf(TransientError);
     expect((e as Error).message).toMatch(/connect timed out after 250 ms/);
-    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect(performance.now() - t0).toBeLessThan(4_000);
   });
 
   it('maps a refused connection to TransientError', async () => {

@@ -136,8 +136,8 @@ async function loadJob() {
   try {
     [status, units] = await Promise.all([api.status(jobId), api.units(jobId, unitsQuery)]);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404 && jobId === state.jobId) {
-      state.notFound = true;
+    if (err instanceof ApiError && (err.status === 404 || err.status === 400) && jobId === state.jobId) {
+      state.notFound = err.status === 404 ? 'not found' : err.message;
       state.status = null;
       renderJob();
       return;
@@ -242,7 +242,10 @@ function renderJob() {
     return;
   }
   if (!s) {
-    setText($('job-empty').querySelector('.placeholder-title'), state.notFound ? `Job ${state.jobId} not found` : `Loading job ${f.shortId(state.jobId)}…`);
+    setText(
+      $('job-empty').querySelector('.placeholder-title'),
+      state.notFound ? `Job ${state.jobId}: ${state.notFound}` : `Loading job ${f.shortId(state.jobId)}…`,
+    );
     return;
   }
   const now = Date.now();
@@ -255,10 +258,11 @@ function renderJob() {
   st.dataset.status = s.status;
   setText(st, s.status.replaceAll('_', ' '));
   const live = $('j-live');
-  const liveState = final ? 'final' : s.live === false ? 'false' : 'true';
+  const liveState = final ? (s.retry_deadline ? 'retry' : 'final') : s.live === false ? 'false' : 'true';
   live.dataset.live = liveState;
-  setText(live, { final: 'FINAL', false: 'NOT LIVE', true: 'LIVE' }[liveState]);
+  setText(live, { retry: 'RETRY WINDOW', final: 'FINAL', false: 'NOT LIVE', true: 'LIVE' }[liveState]);
   live.title = {
+    retry: `The job ended with failed units and takes retries until ${f.stamp(s.retry_deadline)}`,
     final: 'The job has ended: figures are the durable ones in Postgres',
     false: 'No worker answered the progress query: figures come from Postgres',
     true: 'Figures from the running workflow',
@@ -325,7 +329,7 @@ function renderJob() {
   setText($('k-bps'), f.int(s.rate?.bars_per_second));
   setText($('k-bps-sub'), final ? 'average' : peak ? `peak ${f.int(peak)}` : '');
   setText($('k-upm'), f.fixed(s.rate?.units_per_minute));
-  setText($('k-upm-sub'), [final ? 'average' : null, s.concurrency ? `concurrency ${s.concurrency}` : null].filter(Boolean).join(' · '));
+  setText($('k-upm-sub'), final ? 'average' : s.concurrency ? `concurrency ${s.concurrency}` : '');
   const secs = f.elapsed(s.started_at ?? s.created_at, s.completed_at, now);
   setText($('k-eta'), final ? 'done' : s.paused ? 'paused' : f.duration(s.eta_seconds));
   setText(

@@ -92,12 +92,15 @@ export function statusLabel(status) {
   return status === 'completed_with_errors' ? 'errors' : String(status ?? '—');
 }
 
-/** Splits "AAPL, msft  nvda" into ["AAPL","MSFT","NVDA"] (deduplicated, order kept). */
+/**
+ * Splits "AAPL, msft  ALLpB" into ["AAPL","MSFT","ALLpB"] (deduplicated, order kept). Tickers are
+ * case-sensitive, so only a symbol with no capital letter at all is upper-cased (as the API does).
+ */
 export function parseSymbols(text) {
   const seen = new Set();
   for (const s of String(text).split(/[\s,;]+/)) {
-    const t = s.trim().toUpperCase();
-    if (t) seen.add(t);
+    const t = s.trim();
+    if (t) seen.add(/[A-Z]/.test(t) ? t : t.toUpperCase());
   }
   return [...seen];
 }

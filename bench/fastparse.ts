@@ -1,0 +1,343 @@
+// A prototype of the hot-path change the bench recommends (not used by the product): read an
+// aggregates response body straight from its bytes into columns (Float64Arrays), with no object, no
+// string and no boxed number per bar, then encode binary COPY from the columns. Anything outside the
+// plain shape Polygon sends (unknown keys, strings, nested values, numbers the fast path cannot
+// convert exactly) makes it return null, and the caller falls back to JSON.parse.
+//
+// Numbers: digits are accumulated as an integer mantissa m (at most 15 significant digits, so m is
+// exact) with a decimal exponent e, |e| <= 22, so 10^|e| is exact too; m * 10^e or m / 10^-e is then
+// one correctly rounded IEEE operation, which is exactly what JSON.parse returns (Clinger's fast
+// path). Longer mantissas or larger exponents go through Number() on the digits' text.
+
+export interface BarColumns {
+  count: number;
+  t: Float64Array;
+  o: Float64Array;
+  h: Float64Array;
+  l: Float64Array;
+  c: Float64Array;
+  v: Float64Array;
+  /** NaN when absent. */
+  vw: Float64Array;
+  /** NaN when absent. */
+  n: Float64Array;
+}
+
+const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const RESULTS = Buffer.from('"results":[', 'latin1');
+
+// Key codes: the field a key names, or -1 for "unknown: fall back".
+const K_V = 0,
+  K_VW = 1,
+  K_O = 2,
+  K_C = 3,
+  K_H = 4,
+  K_L = 5,
+  K_T = 6,
+  K_N = 7;
+
+function alloc(n: number): BarColumns {
+  return {
+    count: 0,
+    t: new Float64Array(n),
+    o: new Float64Array(n),
+    h: new Float64Array(n),
+    l: new Float64Array(n),
+    c: new Float64Array(n),
+    v: new Float64Array(n),
+    vw: new Float64Array(n),
+    n: new Float64Array(n),
+  };
+}
+
+export interface ScanResult {
+  cols: BarColumns;
+  /** The body without the results array, for JSON.parse of status, next_url, errors. */
+  rest: string;
+}
+
+/** null = not the plain shape: use JSON.parse. */
+export function scanAggs(buf: Buffer): ScanResult | null {
+  const start = buf.indexOf(RESULTS);
+  if (start < 0) return null;
+  let i = start + RESULTS.length;
+  const len = buf.length;
+  // Rough capacity: bars are ~90-110 bytes; grown if needed.
+  let cols = alloc(Math.max(16, Math.ceil((len - i) / 80)));
+  let k = 0;
+  let num = 0;
+  const vals = new Float64Array(8);
+  for (;;) {
+    while (i < len && buf[i] === 0x20) i++;
+    if (buf[i] === 0x5d /* ] */ && k === 0) break;
+    if (buf[i] !== 0x7b /* { */) return null;
+    i++;
+    vals.fill(NaN);
+    for (;;) {
+      if (buf[i] !== 0x22 /* " */) return null;
+      // key
+      let key = -1;
+      const b1 = buf[i + 1];
+      const b2 = buf[i + 2];
+      if (b2 === 0x22) {
+        key = b1 === 0x76 ? K_V : b1 === 0x6f ? K_O : b1 === 0x63 ? K_C : b1 === 0x68 ? K_H : b1 === 0x6c ? K_L : b1 === 0x74 ? K_T : b1 === 0x6e ? K_N : -1;
+        i += 3;
+      } else if (b1 === 0x76 && b2 === 0x77 && buf[i + 3] === 0x22) {
+        key = K_VW;
+        i += 4;
+      } else {
+        return null; // otc or anything else: the general parser handles it
+      }
+      if (key < 0 || buf[i] !== 0x3a /* : */) return null;
+      i++;
+      // number
+      const numStart = i;
+      let neg = false;
+      if (buf[i] === 0x2d) {
+        neg = true;
+        i++;
+      }
+      let m = 0;
+      let digits = 0;
+      let exp = 0;
+      let c = buf[i]!;
+      if (c < 0x30 || c > 0x39) return null;
+      while (c >= 0x30 && c <= 0x39) {
+        if (digits < 15) {
+          m = m * 10 + (c - 0x30);
+          if (m !== 0) digits++;
+        } else {
+          digits++;
+          exp++;
+        }
+        c = buf[++i]!;
+      }
+      if (c === 0x2e /* . */) {
+        c = buf[++i]!;
+        if (c < 0x30 || c > 0x39) return null;
+        while (c >= 0x30 && c <= 0x39) {
+          if (digits < 15) {
+            m = m * 10 + (c - 0x30);
+            if (m !== 0) digits++;
+            exp--;
+          } else {
+            digits++;
+          }
+          c = buf[++i]!;
+        }
+      }
+      let slow = digits > 15;
+      if (c === 0x65 || c === 0x45 /* e E */) {
+        c = buf[++i]!;
+        let eneg = false;
+        if (c === 0x2b || c === 0x2d) {
+          eneg = c === 0x2d;
+          c = buf[++i]!;
+        }
+        if (c < 0x30 || c > 0x39) return null;
+        let e = 0;
+        while (c >= 0x30 && c <= 0x39) {
+          e = e * 10 + (c - 0x30);
+          if (e > 400) slow = true;
+          c = buf[++i]!;
+        }
+        exp += eneg ? -e : e;
+      }
+      let x: number;
+      if (slow || exp > 22 || exp < -22) {
+        x = Number(buf.toString('latin1', numStart, i));
+      } else {
+        x = exp >= 0 ? m * POW10[exp]! : m / POW10[-exp]!;
+        if (neg) x = -x;
+      }
+      vals[key] = x;
+      num++;
+      if (c === 0x2c /* , */) {
+        i++;
+        continue;
+      }
+      if (c === 0x7d /* } */) {
+        i++;
+        break;
+      }
+      return null;
+    }
+    if (k === cols.t.length) {
+      const bigger = alloc(k * 2);
+      for (const f of ['t', 'o', 'h', 'l', 'c', 'v', 'vw', 'n'] as const) bigger[f].set(cols[f]);
+      cols = bigger;
+    }
+    cols.v[k] = vals[K_V]!;
+    cols.vw[k] = vals[K_VW]!;
+    cols.o[k] = vals[K_O]!;
+    cols.c[k] = vals[K_C]!;
+    cols.h[k] = vals[K_H]!;
+    cols.l[k] = vals[K_L]!;
+    cols.t[k] = vals[K_T]!;
+    cols.n[k] = vals[K_N]!;
+    k++;
+    const sep = buf[i];
+    if (sep === 0x2c) {
+      i++;
+      continue;
+    }
+    if (sep === 0x5d) break;
+    return null;
+  }
+  cols.count = k;
+  void num;
+  // The rest of the document without the (possibly huge) array: `"results":[]`.
+  const rest = buf.toString('utf8', 0, start + RESULTS.length) + buf.toString('utf8', i, len);
+  return { cols, rest };
+}
+
+/** The checks the product's parser makes, on columns; returns an error text or null. */
+export function validateColumns(c: BarColumns, afterTs: number): { from: number; error: string | null } {
+  let prev = -Infinity;
+  let from = 0;
+  for (let i = 0; i < c.count; i++) {
+    const t = c.t[i]!;
+    if (!Number.isSafeInteger(t)) return { from, error: `bar ${i}: t is not an integer timestamp` };
+    const o = c.o[i]!,
+      h = c.h[i]!,
+      l = c.l[i]!,
+      cl = c.c[i]!,
+      v = c.v[i]!;
+    // NaN (a missing field) fails these too.
+    if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl) && Number.isFinite(v))) {
+      return { from, error: `bar ${i}: o/h/l/c/v must be finite numbers` };
+    }
+    if (h < l) return { from, error: `bar ${i}: high below low` };
+    if (v < 0) return { from, error: `bar ${i}: negative volume` };
+    if (t <= prev) return { from, error: `bar ${i}: out of order` };
+    prev = t;
+    if (t <= afterTs) from = i + 1;
+  }
+  return { from, error: null };
+}
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 4_294_967_296;
+
+/** COPY (FORMAT binary) payload for the product's stage table (8 columns, no series id) from columns. */
+export function encodeColumnsBinary(c: BarColumns, from = 0): Buffer {
+  const n = c.count - from;
+  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + n * (2 + 8 * 4 + 8 * 8) + 2);
+  SIGNATURE.copy(buf, 0);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let at = SIGNATURE.length;
+  dv.setInt32(at, 0);
+  dv.setInt32(at + 4, 0);
+  at += 8;
+  for (let i = from; i < c.count; i++) {
+    dv.setInt16(at, 8);
+    dv.setInt32(at + 2, 8);
+    const us = (c.t[i]! - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / TWO_32);
+    dv.setInt32(at + 6, hi);
+    dv.setUint32(at + 10, us - hi * TWO_32);
+    dv.setInt32(at + 14, 8);
+    dv.setFloat64(at + 18, c.o[i]!);
+    dv.setInt32(at + 26, 8);
+    dv.setFloat64(at + 30, c.h[i]!);
+    dv.setInt32(at + 38, 8);
+    dv.setFloat64(at + 42, c.l[i]!);
+    dv.setInt32(at + 50, 8);
+    dv.setFloat64(at + 54, c.c[i]!);
+    dv.setInt32(at + 62, 8);
+    dv.setFloat64(at + 66, c.v[i]!);
+    at += 74;
+    const vw = c.vw[i]!;
+    if (vw !== vw) {
+      dv.setInt32(at, -1);
+      at += 4;
+    } else {
+      dv.setInt32(at, 8);
+      dv.setFloat64(at + 4, vw);
+      at += 12;
+    }
+    const cnt = c.n[i]!;
+    if (cnt !== cnt) {
+      dv.setInt32(at, -1);
+      at += 4;
+    } else {
+      const r = Math.round(cnt);
+      const nhi = Math.floor(r / TWO_32);
+      dv.setInt32(at, 8);
+      dv.setInt32(at + 4, nhi);
+      dv.setUint32(at + 8, r - nhi * TWO_32);
+      at += 12;
+    }
+  }
+  dv.setInt16(at, -1);
+  return buf.subarray(0, at + 2);
+}
+
+interface BarLike {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  vw: number | null;
+  n: number | null;
+}
+
+/**
+ * The product's encoder (src/db/copy-binary.ts) rewritten with one DataView over the page buffer
+ * instead of Buffer#writeXxxBE per field: a drop-in for encodeBarsBinary (same input, same bytes).
+ */
+export function encodeBarsDataView(bars: readonly BarLike[]): Buffer {
+  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + bars.length * (2 + 8 * 4 + 8 * 8) + 2);
+  SIGNATURE.copy(buf, 0);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let at = SIGNATURE.length;
+  dv.setInt32(at, 0);
+  dv.setInt32(at + 4, 0);
+  at += 8;
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i]!;
+    dv.setInt16(at, 8);
+    dv.setInt32(at + 2, 8);
+    const us = (b.t - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / TWO_32);
+    dv.setInt32(at + 6, hi);
+    dv.setUint32(at + 10, us - hi * TWO_32);
+    dv.setInt32(at + 14, 8);
+    dv.setFloat64(at + 18, b.o);
+    dv.setInt32(at + 26, 8);
+    dv.setFloat64(at + 30, b.h);
+    dv.setInt32(at + 38, 8);
+    dv.setFloat64(at + 42, b.l);
+    dv.setInt32(at + 50, 8);
+    dv.setFloat64(at + 54, b.c);
+    dv.setInt32(at + 62, 8);
+    dv.setFloat64(at + 66, b.v);
+    at += 74;
+    const vw = b.vw;
+    if (vw === null || vw === undefined) {
+      dv.setInt32(at, -1);
+      at += 4;
+    } else {
+      dv.setInt32(at, 8);
+      dv.setFloat64(at + 4, vw);
+      at += 12;
+    }
+    const cnt = b.n;
+    if (cnt === null || cnt === undefined) {
+      dv.setInt32(at, -1);
+      at += 4;
+    } else {
+      const r = Math.round(cnt);
+      const nhi = Math.floor(r / TWO_32);
+      dv.setInt32(at, 8);
+      dv.setInt32(at + 4, nhi);
+      dv.setUint32(at + 8, r - nhi * TWO_32);
+      at += 12;
+    }
+  }
+  dv.setInt16(at, -1);
+  return buf.subarray(0, at + 2);
+}

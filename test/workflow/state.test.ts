@@ -1,0 +1,90 @@
+// The workflow's bookkeeping as plain code: unit numbering, retry selection and validation, and
+// counters that stay true through failures, requeues and continue-as-new.
+import { describe, expect, it } from 'vitest';
+import { JobState } from '../../workflows/state.js';
+import { inputProblems, selectFailed, unitActivityId, unitRef, validateRetryRequest } from '../../workflows/units.js';
+import type { BackfillInput } from '../../workflows/messages.js';
+
+const input: BackfillInput = {
+  jobId: '00000000-0000-4000-8000-000000000042',
+  symbols: ['AAPL', 'MSFT', 'X:BTCUSD'],
+  timeframes: ['1m', '1d'],
+  startDate: '2024-01-02',
+  endDate: '2024-01-05',
+  adjusted: true,
+  concurrency: 2,
+  retryWindowSeconds: 60,
+};
+
+describe('units', () => {
+  it('numbers units symbol-major and names their activities', () => {
+    expect([0, 1, 2, 5].map((n) => unitRef(input, n))).toEqual([
+      { unitNo: 0, symbol: 'AAPL', timeframe: '1m' },
+      { unitNo: 1, symbol: 'AAPL', timeframe: '1d' },
+      { unitNo: 2, symbol: 'MSFT', timeframe: '1m' },
+      { unitNo: 5, symbol: 'X:BTCUSD', timeframe: '1d' },
+    ]);
+    expect(unitActivityId(unitRef(input, 4), 0)).toBe('unit-4-X:BTCUSD-1m');
+    expect(unitActivityId(unitRef(input, 4), 2)).toBe('unit-4-X:BTCUSD-1m-retry-2');
+  });
+
+  it('selects failed units by symbol and timeframe and rejects names the job lacks', () => {
+    expect(selectFailed(input, [0, 1, 3, 5], {})).toEqual([0, 1, 3, 5]);
+    expect(selectFailed(input, [0, 1, 3, 5], { symbols: ['AAPL'] })).toEqual([0, 1]);
+    expect(selectFailed(input, [0, 1, 3, 5], { timeframes: ['1d'], symbols: ['MSFT', 'X:BTCUSD'] })).toEqual([3, 5]);
+    expect(() => validateRetryRequest(input, { symbols: ['TSLA'] })).toThrow(/TSLA/);
+    expect(() => validateRetryRequest(input, { timeframes: ['5m'] })).toThrow(/5m/);
+    expect(() => validateRetryRequest(input, { symbols: 'AAPL' as unknown as string[] })).toThrow(/array/);
+    expect(() => validateRetryRequest(input, undefined)).not.toThrow();
+  });
+
+  it('finds what no retry could fix in an input', () => {
+    expect(inputProblems(input)).toEqual([]);
+    expect(inputProblems({ ...input, symbols: [], jobId: 'x', startDate: '2024-02-01', concurrency: 0 })).toEqual([
+      'symbols must be a non-empty array of strings',
+      'jobId must be a UUID',
+      'startDate must not be after endDate',
+      'concurrency must be a positive integer',
+    ]);
+    expect(inputProblems({ ...input, timeframes: ['1m', '1m'] })).toEqual(['timeframes must not repeat']);
+  });
+});
+
+describe('JobState', () => {
+  it('counts finished units from their stored totals, un-counts requeued ones, and carries itself', () => {
+    const s = new JobState(input, '2024-01-01T00:00:00.000Z');
+    const started = [s.takeNext(), s.takeNext()];
+    expect(started.map((x) => x.ref.unitNo)).toEqual([0, 1]);
+    expect(s.canStart(2)).toBe(false);
+    s.unitCompleted(0, { barsFetched: 100, barsInserted: 90 });
+    s.unitFailed(1, 'not_entitled', 'no plan', '2024-01-01T00:00:01.000Z', { barsFetched: 10, barsInserted: 10 });
+    expect(s.counts()).toEqual({ pending: 4, running: 0, completed: 1, failed: 1, cancelled: 0 });
+    expect([s.barsFetched, s.barsInserted]).toEqual([110, 100]);
+
+    s.beginRequeue([1]);
+    expect(s.failed.size).toBe(0);
+    expect(s.counts().failed).toBe(1);
+    expect(s.drained()).toBe(false);
+    s.endRequeue([1], [1], { barsFetched: 10, barsInserted: 10 });
+    expect([s.barsFetched, s.barsInserted]).toEqual([100, 90]);
+    expect(s.recentFailures).toEqual([]);
+    // Retries go first, with a distinct activity id.
+    expect(s.takeNext()).toEqual({ ref: { unitNo: 1, symbol: 'AAPL', timeframe: '1d' }, retry: 1 });
+    s.unitCompleted(1, { barsFetched: 15, barsInserted: 5 });
+
+    const next = new JobState({ ...input, carry: s.carry() }, '2024-01-02T00:00:00.000Z');
+    expect(next.run).toBe(2);
+    expect(next.counts()).toEqual(s.counts());
+    expect(next.progress().barsFetched).toBe(115);
+    expect(next.startedAt).toBe('2024-01-01T00:00:00.000Z');
+    expect(next.takeNext().ref.unitNo).toBe(2);
+  });
+
+  it('names the outcome from the failures', () => {
+    const s = new JobState({ ...input, symbols: ['A'], timeframes: ['1d'] }, 'now');
+    expect(s.outcome()).toBe('completed');
+    s.takeNext();
+    s.unitFailed(0, 'bad_key', 'x', 'now', { barsFetched: 0, barsInserted: 0 });
+    expect(s.outcome()).toBe('failed');
+  });
+});
