@@ -51,8 +51,8 @@ export interface JobRun {
 }
 
 /**
- * Starts a job and polls until it reaches a final status. Polling every `pollMs` (50 ms) bounds the
- * timing error; the poll itself is one cheap GET.
+ * Starts a job and polls until it reaches a final status. Polling every `pollMs` (100 ms) bounds the
+ * timing error at 100 ms and keeps the poller's own load on the API small (10 GETs a second).
  */
 export async function runJob(
   apiUrl: string,
@@ -67,6 +67,6 @@ export async function runJob(
     const s = await getStatus(apiUrl, jobId).catch((e: Error) => ({ job_id: jobId, status: `error: ${e.message}` }) as JobStatus);
     if (FINAL_STATUSES.has(s.status)) return { jobId, final: s, wallMs: hrMs() - t0, t0 };
     if (hrMs() > deadline) throw new Error(`job ${jobId} still ${s.status} after ${Math.round((hrMs() - t0) / 1000)} s`);
-    await sleep(opts.pollMs ?? 50);
+    await sleep(opts.pollMs ?? 100);
   }
 }

@@ -70,23 +70,26 @@ const P = QUICK
       hotTo: '2023-01-31',
       largeConcurrency: 8,
       old: { symbols: 1, from: '2023-01-01', to: '2023-01-10' },
-      small: { symbols: 100, timeframes: ['1d', '1w'], from: '2023-01-01', to: '2023-03-31', concurrency: 64 },
-      status: { pollers: 50, thinkMs: 100, maxMs: 15_000 },
+      small: { symbols: 75, timeframes: ['1d', '1w'], from: '2023-01-01', to: '2023-03-31', concurrency: 64 },
+      status: { pollers: 50, thinkMs: 100, maxMs: 10_000 },
       tenK: null as null | { symbols: number; timeframes: string[]; from: string; to: string; concurrency: number },
-      rate: { R: 600, latencyMs: 80, workerRpm: 582, seconds: 20, concurrency: 32 },
+      rate: { R: 600, latencyMs: 80, workerRpm: 582, seconds: 15, concurrency: 32 },
     }
   : {
       runs: 3,
       large: { symbols: LARGE_SYMBOLS, from: '2023-01-01', to: '2023-12-31', timeframes: ['1m'] },
       hotTo: '2023-01-31',
       largeConcurrency: 8,
-      old: { symbols: 1, from: '2023-01-01', to: '2023-03-31' },
+      old: { symbols: 1, from: '2023-01-01', to: '2023-01-31' },
       small: { symbols: 500, timeframes: ['1d', '1w'], from: '2023-01-01', to: '2023-03-31', concurrency: 64 },
       status: { pollers: 50, thinkMs: 100, maxMs: 30_000 },
       tenK: { symbols: 5000, timeframes: ['1h', '4h'], from: '2023-03-07', to: '2023-03-08', concurrency: 64 },
       rate: { R: 600, latencyMs: 80, workerRpm: 582, seconds: 60, concurrency: 32 },
     };
 const RUNS = Number(option('runs') ?? P.runs);
+// Development overrides of the large job's size.
+if (option('large-symbols')) P.large.symbols = LARGE_SYMBOLS.slice(0, Number(option('large-symbols')));
+if (option('large-to')) P.large.to = option('large-to')!;
 const LARGE_CONCURRENCY = Number(option('concurrency') ?? P.largeConcurrency);
 
 function log(msg: string) {

@@ -62,6 +62,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // Long enough for a page transaction to commit; activities that outlive it are cancelled and
     // resumed elsewhere from their last committed page.
     shutdownGraceTime: '10 seconds',
+    // Heartbeats carry cancellation to a running unit: at the default throttle (80% of a 30 s
+    // heartbeat timeout) a cancelled job could keep fetching for 24 s.
+    maxHeartbeatThrottleInterval: '5 seconds',
     ...(deps.identity ? { identity: deps.identity } : {}),
   });
 }

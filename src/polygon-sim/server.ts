@@ -10,7 +10,8 @@ import { BarSource } from './source.js';
 
 interface Reply {
   status: number;
-  body: string | Buffer;
+  /** A list of buffers is written as is (no 5 MB concatenation per page). */
+  body: string | Buffer | Buffer[];
   contentType?: string;
   headers?: Record<string, string>;
 }
@@ -110,13 +111,17 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
 
   function send(res: http.ServerResponse, r: Reply): void {
     count(r.status);
-    const buf = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+    const parts = typeof r.body === 'string' ? [Buffer.from(r.body)] : Array.isArray(r.body) ? r.body : [r.body];
+    let length = 0;
+    for (const p of parts) length += p.length;
     res.writeHead(r.status, {
       'content-type': r.contentType ?? 'application/json',
-      'content-length': buf.length,
+      'content-length': length,
       ...(r.headers ?? {}),
     });
-    res.end(buf);
+    res.cork();
+    for (const p of parts) res.write(p);
+    res.end();
   }
 
   const json = (status: number, body: Record<string, unknown>, headers?: Record<string, string>): Reply => ({
@@ -193,7 +198,7 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
       pieces.push(p);
     });
     pieces.push(Buffer.from(`${page.count > 0 ? ']' : ''},"status":"OK","request_id":"${requestId()}","count":${page.count}${nextUrl}}`));
-    return { status: 200, body: Buffer.concat(pieces) };
+    return { status: 200, body: pieces };
   }
 
   function reference(ticker: string): Reply {
@@ -273,7 +278,7 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
       reply = reference(ticker);
     }
     if (isTruncated) {
-      const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+      const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : Array.isArray(reply.body) ? Buffer.concat(reply.body) : reply.body;
       const keep = Math.max(1, Math.floor(body.length * (0.2 + 0.7 * dice.next())));
       reply = { ...reply, body: body.subarray(0, Math.min(keep, body.length - 1)) };
     }

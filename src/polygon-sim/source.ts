@@ -73,26 +73,16 @@ export class BarSource {
     return st;
   }
 
-  /** Minute (or second) bars of one New York day, adjusted or raw; empty when the market is shut. */
-  private baseDay(st: TickerState, day: number, adjusted: boolean, unit: 'minute' | 'second', useCache = true): BarArrays {
+  /**
+   * Minute (or second) bars of one New York day, adjusted or raw; empty when the market is shut. Not
+   * cached: generating them costs a fraction of serializing them, and the chunk cache answers repeats.
+   */
+  private baseDay(st: TickerState, day: number, adjusted: boolean, unit: 'minute' | 'second'): BarArrays {
     const split = st.profile.split;
-    const needsAdjust = adjusted && split !== null && day < split.day;
-    const key = `${unit === 'minute' ? 'M' : 'S'}|${needsAdjust ? 1 : 0}|${st.profile.ticker}|${day}`;
-    if (useCache) {
-      const hit = this.cache.get(key) as BarArrays | undefined;
-      if (hit !== undefined) return hit;
-    }
-    let out: BarArrays;
-    if (needsAdjust) {
-      out = adjustBars(this.baseDay(st, day, false, unit, useCache), split.ratio);
-    } else if (unit === 'second') {
-      out = secondsFromMinutes(this.baseDay(st, day, false, 'minute', useCache), st.profile, day);
-    } else {
-      const session = this.cal.session(st.profile.market, day);
-      out = session === null ? EMPTY_DAY : generateMinuteDay(st.profile, st.levels, session);
-    }
-    if (useCache) this.cache.set(key, out, barsBytes(out));
-    return out;
+    if (adjusted && split !== null && day < split.day) return adjustBars(this.baseDay(st, day, false, unit), split.ratio);
+    if (unit === 'second') return secondsFromMinutes(this.baseDay(st, day, false, 'minute'), st.profile, day);
+    const session = this.cal.session(st.profile.market, day);
+    return session === null ? EMPTY_DAY : generateMinuteDay(st.profile, st.levels, session);
   }
 
   /** Daily bars of a calendar year, slot = day of year; `has[i]` is 0 for days without trading. */
@@ -108,8 +98,7 @@ export class BarSource {
     const volDec = st.profile.market === 'crypto' ? 4 : 0;
     for (let i = 0; i < len; i++) {
       const day = first + i;
-      // Not cached: a long daily range would otherwise flush the cache with minute days.
-      const m = this.baseDay(st, day, adjusted, 'minute', false);
+      const m = this.baseDay(st, day, adjusted, 'minute');
       if (m.count === 0) continue;
       const start = this.cal.dayStart(day);
       const keys = new Float64Array(m.count).fill(start);

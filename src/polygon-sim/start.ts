@@ -47,10 +47,13 @@ function spawn(data: ThreadData): Promise<{ port: number; close(): Promise<void>
         worker.off('exit', onEarlyExit);
         // A thread that dies later is reported, not left to look like a silent hang.
         worker.on('error', (e) => process.emitWarning(`polygon-sim thread failed: ${e.message}`));
+        let exited = false;
+        worker.once('exit', () => (exited = true));
         resolve({
           port: m.port,
           close: () =>
             new Promise<void>((done) => {
+              if (exited) return done();
               worker.once('exit', () => done());
               worker.on('message', (x: ThreadMessage) => {
                 if (x.type === 'closed') void worker.terminate();
