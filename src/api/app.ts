@@ -44,6 +44,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     maxConcurrency: config.JOB_MAX_CONCURRENCY,
     defaultConcurrency: Math.min(config.JOB_DEFAULT_CONCURRENCY, config.JOB_MAX_CONCURRENCY),
     today: () => isoDateOf(now()),
+    pageLimit: config.POLYGON_PAGE_LIMIT,
   });
 
   const app = new OpenAPIHono<AppEnv>();

@@ -9,7 +9,13 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
  * their own answer naming `body` or `content-type`.
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch {
+    // The client went away mid-body (or sent broken framing): nobody may read this, but it is theirs.
+    throw new ApiError(400, 'invalid_request', 'body: could not be read (connection aborted or malformed)', 'body');
+  }
   if (text.trim() === '') return undefined;
   const type = c.req.header('content-type');
   if (!type || !JSON_TYPE.test(type)) {

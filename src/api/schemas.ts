@@ -7,7 +7,7 @@
 import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
-import { TIMEFRAME_HINT, isSupportedTimeframe } from './timeframes.js';
+import { timeframeProblem } from './timeframes.js';
 
 export const JOB_STATUSES = ['pending', 'running', 'paused', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
 export const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -24,6 +24,8 @@ export interface RequestLimits {
   defaultConcurrency: number;
   /** Today's date (UTC) as YYYY-MM-DD: the latest end_date accepted. */
   today: () => string;
+  /** POLYGON_PAGE_LIMIT: a timeframe whose one bar needs more base bars than this is refused. */
+  pageLimit: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -41,10 +43,15 @@ const symbol = z
   .max(SYMBOL_MAX_LENGTH, `must be at most ${SYMBOL_MAX_LENGTH} characters`)
   .refine(isWellFormedTicker, { error: (iss) => `'${String(iss.input).slice(0, SYMBOL_MAX_LENGTH)}' ${TICKER_HINT}` });
 
-const timeframe = z
-  .string(expected('a string'))
-  .trim()
-  .refine(isSupportedTimeframe, { error: (iss) => `'${String(iss.input).slice(0, 16)}' ${TIMEFRAME_HINT}` });
+function timeframeOf(limits: RequestLimits) {
+  return z
+    .string(expected('a string'))
+    .trim()
+    .superRefine((tf, ctx) => {
+      const problem = timeframeProblem(tf, limits.pageLimit);
+      if (problem) ctx.addIssue({ code: 'custom', message: `'${tf.slice(0, 16)}' ${problem}` });
+    });
+}
 
 const isoDate = z
   .string(expected('a date as YYYY-MM-DD'))
@@ -62,12 +69,14 @@ function symbolsOf(limits: RequestLimits) {
     .openapi({ example: ['AAPL', 'MSFT'], description: 'Polygon tickers; trimmed, de-duplicated; all-lowercase input is upper-cased.' });
 }
 
-const timeframes = z
-  .array(timeframe, expected('an array of timeframes'))
-  .min(1, 'at least one timeframe is required')
-  .max(MAX_TIMEFRAMES, `at most ${MAX_TIMEFRAMES} timeframes`)
-  .transform((t) => dedupe(t))
-  .openapi({ example: ['1d', '1h'] });
+function timeframesOf(limits: RequestLimits) {
+  return z
+    .array(timeframeOf(limits), expected('an array of timeframes'))
+    .min(1, 'at least one timeframe is required')
+    .max(MAX_TIMEFRAMES, `at most ${MAX_TIMEFRAMES} timeframes`)
+    .transform((t) => dedupe(t))
+    .openapi({ example: ['1d', '1h'] });
+}
 
 function concurrencyOf(limits: RequestLimits) {
   return z
@@ -91,7 +100,7 @@ function checkRange(limits: RequestLimits) {
 
 // Query strings arrive as strings (or arrays when repeated): these adapt them to the JSON fields.
 const listParam = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string(), z.array(z.string())], expected('a string or repeated parameters'))
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
 const singleParam = () =>
   z.string({
@@ -105,6 +114,8 @@ const intParam = singleParam().regex(/^\d{1,9}$/, 'must be an integer').transfor
 export function createRequestSchemas(limits: RequestLimits) {
   const symbols = symbolsOf(limits);
   const concurrency = concurrencyOf(limits);
+  const timeframe = timeframeOf(limits);
+  const timeframes = timeframesOf(limits);
 
   const backfillBody = z
     .strictObject(
@@ -355,6 +366,12 @@ export const recentJobs = z
   .object({ jobs: z.array(jobSummary), count: z.number().int(), limit: z.number().int(), status: jobStatus.nullable() })
   .openapi('RecentJobs');
 
+const queued = z.boolean().openapi({
+  description:
+    'True when no worker answered in time: the action was stored as a signal and takes effect when a worker picks the job ' +
+    'up (figures are then what Postgres expects, not what the workflow decided)',
+});
+
 export const retryResponse = z
   .object({
     job_id: z.string(),
@@ -363,11 +380,12 @@ export const retryResponse = z
     requeued: z.number().int(),
     units: z.array(unitRef),
     restarted: z.boolean().openapi({ description: 'True when the job had closed and a new run was started to retry it' }),
+    queued,
   })
   .openapi('RetryResult');
 
 export const controlResponse = z
-  .object({ job_id: z.string(), status: jobStatus, paused: z.boolean() })
+  .object({ job_id: z.string(), status: jobStatus, paused: z.boolean(), queued })
   .openapi('ControlResult');
 
 export const cancelResponse = z

@@ -1,7 +1,7 @@
 // `npm run api`: the HTTP API as a process. It only talks to Postgres and Temporal; activities run
 // in workers. Temporal is connected lazily, so the API starts (and /readyz says what is down) even
 // when Temporal is not up yet.
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -27,6 +27,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     const s = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }, () => resolve(s));
     s.once('error', reject);
   });
+  answerClientErrors(server);
   const port = (server.address() as AddressInfo).port;
   const host = config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST;
 
@@ -42,6 +43,27 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       await Promise.allSettled([pool.end(), connection.close()]);
     },
   };
+}
+
+/**
+ * Requests Node's parser refuses before Hono sees them (headers or URL over 16 KB, broken framing)
+ * still get the API's JSON error shape rather than a bare status line.
+ */
+function answerClientErrors(server: ServerType) {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'request headers or URL too large (16 KB); send long symbol lists in a JSON body']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request_timeout', 'the request took too long to arrive']
+          : [400, 'Bad Request', 'invalid_request', 'malformed HTTP request'];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 }
 
 async function main() {

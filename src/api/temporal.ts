@@ -7,9 +7,12 @@ import type { JobRow } from '../db/job-queries.js';
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from '../temporal/search-attributes.js';
 import {
   BACKFILL_WORKFLOW_TYPE,
+  pauseSignal,
   pauseUpdate,
   progressQuery,
+  resumeSignal,
   resumeUpdate,
+  retryFailedSignal,
   retryFailedUpdate,
   workflowIdForJob,
   type BackfillInput,
@@ -23,9 +26,14 @@ export interface TemporalTimeouts {
   callMs: number;
   /** The progress query runs on a worker; past this the status answers from Postgres instead. */
   queryMs: number;
+  /**
+   * Updates run on a worker too; past this the action is sent as the equivalent signal instead,
+   * which Temporal stores at once and a worker applies when it picks the job up.
+   */
+  updateMs: number;
 }
 
-export const DEFAULT_TEMPORAL_TIMEOUTS: TemporalTimeouts = { callMs: 5_000, queryMs: 1_200 };
+export const DEFAULT_TEMPORAL_TIMEOUTS: TemporalTimeouts = { callMs: 5_000, queryMs: 1_200, updateMs: 2_000 };
 
 /** The workflow input, rebuilt from the jobs row so that a restart runs exactly the same job. */
 export function inputForJob(job: JobRow, config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'>, retry?: RetryRequest): BackfillInput {
@@ -65,9 +73,16 @@ export interface Workflows {
   restartForRetry(job: JobRow, retry: RetryRequest): Promise<void>;
   /** True when the workflow has an open run; false when closed or never started. */
   isOpen(workflowId: string): Promise<boolean>;
+  /**
+   * The updates throw WorkflowUpdateRPCTimeoutOrCancelledError when no worker answers within
+   * `updateMs`; the signals are their fire-and-forget twins for that case.
+   */
   pause(workflowId: string): Promise<Progress>;
   resume(workflowId: string): Promise<Progress>;
   retryFailed(workflowId: string, retry: RetryRequest): Promise<RetryResult>;
+  signalPause(workflowId: string): Promise<void>;
+  signalResume(workflowId: string): Promise<void>;
+  signalRetryFailed(workflowId: string, retry: RetryRequest): Promise<void>;
   cancel(workflowId: string): Promise<void>;
   /** The live progress, or null when no worker answers in time (or the workflow is gone). */
   progress(jobId: string): Promise<Progress | null>;
@@ -75,6 +90,7 @@ export interface Workflows {
 
 export function createWorkflows(client: Client, config: Config, timeouts: TemporalTimeouts): Workflows {
   const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeouts.callMs, fn);
+  const update = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeouts.updateMs, fn);
   const handle = (workflowId: string) => client.workflow.getHandle(workflowId);
 
   return {
@@ -119,9 +135,12 @@ export function createWorkflows(client: Client, config: Config, timeouts: Tempor
       }
     },
 
-    pause: (workflowId) => call(() => handle(workflowId).executeUpdate(pauseUpdate)),
-    resume: (workflowId) => call(() => handle(workflowId).executeUpdate(resumeUpdate)),
-    retryFailed: (workflowId, retry) => call(() => handle(workflowId).executeUpdate(retryFailedUpdate, { args: [retry] })),
+    pause: (workflowId) => update(() => handle(workflowId).executeUpdate(pauseUpdate)),
+    resume: (workflowId) => update(() => handle(workflowId).executeUpdate(resumeUpdate)),
+    retryFailed: (workflowId, retry) => update(() => handle(workflowId).executeUpdate(retryFailedUpdate, { args: [retry] })),
+    signalPause: (workflowId) => call(() => handle(workflowId).signal(pauseSignal)),
+    signalResume: (workflowId) => call(() => handle(workflowId).signal(resumeSignal)),
+    signalRetryFailed: (workflowId, retry) => call(() => handle(workflowId).signal(retryFailedSignal, retry)),
     async cancel(workflowId) {
       await call(() => handle(workflowId).cancel());
     },

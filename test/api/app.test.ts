@@ -19,7 +19,7 @@ import { countWorkflows, createHarness, deadTemporalClient, errorOf, gridUnits, 
 
 let h: Harness;
 // Deadlines for calls to a dead or worker-less Temporal, so those tests take seconds, not minutes.
-const FAST = { callMs: 1_000, queryMs: 500 };
+const FAST = { callMs: 1_000, queryMs: 500, updateMs: 500 };
 beforeAll(async () => {
   h = await createHarness({ label: 'apiapp' });
 });
@@ -515,11 +515,29 @@ describe('retry, pause, resume, cancel', () => {
     await h.client.workflow.getHandle(j.workflow_id).terminate('test done');
   });
 
-  it('pause with no worker to answer is a 503 saying so', async () => {
+  it('pause, resume and retry with no worker to answer are queued as signals (202, queued: true)', async () => {
     const j = await readJson<BackfillStarted>(await post('/api/v1/backfill', body()));
-    const res = await h.makeApp({ temporalTimeouts: FAST }).request(`/api/v1/backfill/${j.job_id}/pause`, { method: 'POST' });
-    expect(res.status).toBe(503);
-    expect((await errorOf(res)).code).toBe('worker_unavailable');
+    const app = h.makeApp({ temporalTimeouts: FAST });
+    const pause = await app.request(`/api/v1/backfill/${j.job_id}/pause`, { method: 'POST' });
+    expect(pause.status).toBe(202);
+    expect(await pause.json()).toEqual({ job_id: j.job_id, status: 'pending', paused: true, queued: true });
+    const resume = await app.request(`/api/v1/backfill/${j.job_id}/resume`, { method: 'POST' });
+    expect(resume.status).toBe(202);
+    expect(await resume.json()).toEqual({ job_id: j.job_id, status: 'pending', paused: false, queued: true });
+    // Nothing has failed yet: a queued retry would do nothing, so it is refused.
+    const nothing = await app.request(`/api/v1/backfill/${j.job_id}/retry`, { method: 'POST' });
+    expect(nothing.status).toBe(409);
+    // As a worker would have left it: MSFT 1d failed.
+    await h.db.pool.query(
+      `INSERT INTO job_units (job_id, unit_no, symbol, timeframe, status, error_code) VALUES ($1, 0, 'AAPL', '1d', 'completed', NULL), ($1, 1, 'MSFT', '1d', 'failed', 'not_entitled')`,
+      [j.job_id],
+    );
+    const retry = await app.request(`/api/v1/backfill/${j.job_id}/retry`, { method: 'POST', body: JSON.stringify({ symbols: ['MSFT'] }), headers: jsonHeaders() });
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toMatchObject({ queued: true, restarted: false, requeued: 1, units: [{ unit_no: 1, symbol: 'MSFT', timeframe: '1d' }] });
+    const history = await h.client.workflow.getHandle(j.workflow_id).fetchHistory();
+    const signals = history.events!.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    expect(signals).toEqual(['pauseSignal', 'resumeSignal', 'retryFailedSignal']);
     await h.client.workflow.getHandle(j.workflow_id).terminate('test done');
   }, 20_000);
 
@@ -533,7 +551,7 @@ describe('retry, pause, resume, cancel', () => {
     const res = await post(`/api/v1/backfill/${jobId}/retry`, JSON.stringify({ timeframes: ['1h'] }));
     expect(res.status).toBe(202);
     const r = await readJson<RetryResponse>(res);
-    expect(r).toMatchObject({ job_id: jobId, restarted: true, requeued: 2, status: 'running' });
+    expect(r).toMatchObject({ job_id: jobId, restarted: true, requeued: 2, status: 'running', queued: false });
     expect(r.units).toEqual([
       { unit_no: 1, symbol: 'AAPL', timeframe: '1h' },
       { unit_no: 5, symbol: 'GOOG', timeframe: '1h' },

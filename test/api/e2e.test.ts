@@ -161,7 +161,7 @@ describe('backfill API end to end', () => {
     sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     const retried = await call<RetryResponse>(api, 'POST', `/api/v1/backfill/${jobId}/retry`, { symbols: ['NFLX'] });
     expect(retried.status).toBe(202);
-    expect(retried.json).toMatchObject({ job_id: jobId, restarted: true, requeued: 2 });
+    expect(retried.json).toMatchObject({ job_id: jobId, restarted: true, requeued: 2, queued: false });
     const after = await until('job A to complete after retry', async () => {
       const s = await status(api, jobId);
       return s.status === 'completed' && s;
@@ -199,7 +199,7 @@ describe('backfill API end to end', () => {
     sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     const retried = await call<RetryResponse>(apiWindow, 'POST', `/api/v1/backfill/${jobId}/retry`, {});
     expect(retried.status).toBe(202);
-    expect(retried.json).toMatchObject({ restarted: false, requeued: 1, units: [{ symbol: 'TSLA', timeframe: '1d' }] });
+    expect(retried.json).toMatchObject({ restarted: false, queued: false, requeued: 1, units: [{ symbol: 'TSLA', timeframe: '1d' }] });
     const after = await until('job B to complete', async () => {
       const s = await status(apiWindow, jobId);
       return s.status === 'completed' && s;
@@ -262,7 +262,7 @@ describe('backfill API end to end', () => {
 
       const paused = await call<ControlResponse>(api, 'POST', `/api/v1/backfill/${jobId}/pause`);
       expect(paused.status).toBe(200);
-      expect(paused.json).toEqual({ job_id: jobId, status: 'paused', paused: true });
+      expect(paused.json).toEqual({ job_id: jobId, status: 'paused', paused: true, queued: false });
       // Running units finish; none start.
       const settled = await until('the running unit to finish', async () => {
         const s = await status(api, jobId);
@@ -275,7 +275,7 @@ describe('backfill API end to end', () => {
       expect(still.units.running).toBe(0);
 
       const resumed = await call<ControlResponse>(api, 'POST', `/api/v1/backfill/${jobId}/resume`);
-      expect(resumed.json).toEqual({ job_id: jobId, status: 'running', paused: false });
+      expect(resumed.json).toEqual({ job_id: jobId, status: 'running', paused: false, queued: false });
       await until('more units to complete', async () => (await status(api, jobId)).units.completed > settled.units.completed);
 
       const cancel = await call(api, 'POST', `/api/v1/backfill/${jobId}/cancel`);
@@ -313,6 +313,17 @@ describe('backfill API end to end', () => {
     const lines = [...api.lines, ...apiWindow.lines];
     expect(lines.length).toBeGreaterThan(10);
     expect(lines.join('\n')).not.toContain(API_KEY);
+  });
+
+  it('answers requests Node refuses before the app (a 20 KB query string) in the JSON error shape', async () => {
+    const symbols = Array.from({ length: 3_000 }, (_, i) => `S${i}`).join(',');
+    const res = await fetch(`${api.url}/api/v1/backfill?symbols=${symbols}&start_date=2024-01-02&end_date=2024-01-05`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ error: { code: 'headers_too_large', message: expect.stringContaining('JSON body') } });
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
   });
 
   it('stops gracefully on SIGTERM', async () => {

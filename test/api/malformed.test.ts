@@ -81,6 +81,8 @@ const cases: Case[] = [
   { name: 'unknown timeframe unit', body: json({ timeframes: ['1x'] }), field: 'timeframes' },
   { name: 'zero multiplier', body: json({ timeframes: ['0m'] }), field: 'timeframes' },
   { name: 'ambiguous upper-case timeframe', body: json({ timeframes: ['1M'] }), field: 'timeframes' },
+  { name: 'timeframe too wide to fetch', body: json({ timeframes: ['999q'] }), field: 'timeframes' },
+  { name: 'timeframe multiplier out of range', body: json({ timeframes: ['1000000m'] }), field: 'timeframes' },
   { name: 'too many timeframes', body: json({ timeframes: Array.from({ length: 17 }, (_, i) => `${i + 1}m`) }), field: 'timeframes' },
   // adjusted, concurrency
   { name: 'adjusted as a string', body: json({ adjusted: 'yes' }), field: 'adjusted' },

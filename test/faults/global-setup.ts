@@ -8,7 +8,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { migrate } from '../../src/db/migrate.js';
 import { dbUrl, dropDatabases } from '../setup/global-setup.js';
-import { artifactsRoot, projectRoot } from './harness/paths.js';
+import { artifactsRoot, prepareRunDir, projectRoot, runDir } from './harness/paths.js';
 import { BASE_SEED } from './harness/random.js';
 
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -23,7 +23,7 @@ declare module 'vitest' {
  * restarted worker is back in about a second, as with WORKER_WORKFLOW_BUNDLE in production. */
 async function bundleWorkflows(runId: string): Promise<string> {
   const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
-  const path = join(artifactsRoot, `workflow-bundle-${runId}.js`);
+  const path = join(runDir(runId), 'workflow-bundle.js');
   writeFileSync(path, code);
   return path;
 }
@@ -31,13 +31,14 @@ async function bundleWorkflows(runId: string): Promise<string> {
 export default async function setup(project: TestProject) {
   const runId = `f${Date.now().toString(36)}${process.pid.toString(36)}`;
   mkdirSync(artifactsRoot, { recursive: true });
+  const dir = prepareRunDir(runId);
   const t0 = Date.now();
-  writeFileSync(join(artifactsRoot, 'run.txt'), `run ${runId} seed ${BASE_SEED} started ${new Date().toISOString()}\n`);
-  process.stderr.write(`[faults] run ${runId}, seed ${BASE_SEED} (replay with FAULTS_SEED=${BASE_SEED}); artifacts in ${artifactsRoot}\n`);
+  writeFileSync(join(dir, 'run.txt'), `run ${runId} seed ${BASE_SEED} started ${new Date().toISOString()}\n`);
+  process.stderr.write(`[faults] run ${runId}, seed ${BASE_SEED} (replay with FAULTS_SEED=${BASE_SEED}); artifacts in ${dir}\n`);
 
   const template = `bf_faults_${runId}_tpl`;
   await migrate(dbUrl(ADMIN_URL, template));
-  const temporalLog = join(artifactsRoot, 'temporal-shared.log');
+  const temporalLog = join(dir, 'temporal-shared.log');
   writeFileSync(temporalLog, '');
   const [started, bundled] = await Promise.allSettled([
     startDevServer({ logLevel: 'warn', onOutput: (s) => appendFileSync(temporalLog, s) }),
@@ -62,7 +63,7 @@ export default async function setup(project: TestProject) {
     rmSync(bundlePath, { force: true });
     await dropDatabases(ADMIN_URL, `bf_faults_${runId}%`);
     const secs = Math.round((Date.now() - t0) / 1000);
-    appendFileSync(join(artifactsRoot, 'run.txt'), `finished after ${secs} s\n`);
+    appendFileSync(join(dir, 'run.txt'), `finished after ${secs} s\n`);
     process.stderr.write(`[faults] run ${runId} (seed ${BASE_SEED}) finished after ${secs} s\n`);
   };
 }

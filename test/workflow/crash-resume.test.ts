@@ -71,5 +71,9 @@ describe('worker crash', () => {
     }
     expect((await jobRow(db.pool, jobId))!.status).toBe('completed');
     expect(second.lines.some((l) => l.includes('test-polygon-key'))).toBe(false);
+
+    // SIGTERM is a graceful stop: the worker drains, logs, and exits 0.
+    expect(await second.kill('SIGTERM')).toBe(0);
+    expect(second.lines.some((l) => l.includes('"msg":"worker stopped"'))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // (update or cancellation); Postgres is read only to answer 404/409 without a Temporal round trip.
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { getJob, type JobRow } from '../../db/job-queries.js';
 import { countFailedUnits, listUnits } from '../../db/unit-queries.js';
 import { FINAL_STATUSES, type RetryRequest } from '../../../workflows/messages.js';
@@ -30,7 +31,11 @@ const controlRoute = (action: 'pause' | 'resume') =>
     tags: ['control'],
     summary: action === 'pause' ? 'Pause a job: no new units start; running ones finish' : 'Resume a paused job',
     request: { params: jobIdParam },
-    responses: { 200: { description: 'The new state', content: { 'application/json': { schema: controlResponse } } }, ...common },
+    responses: {
+      200: { description: 'Applied by the workflow: its new state', content: { 'application/json': { schema: controlResponse } } },
+      202: { description: 'No worker answered in time: queued as a signal (`queued: true`)', content: { 'application/json': { schema: controlResponse } } },
+      ...common,
+    },
   });
 
 const cancelRoute = createRoute({
@@ -62,11 +67,19 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
       const job = await loadJob(svc, job_id);
       requireOpen(job, action === 'pause' ? 'paused' : 'resumed');
       // Looking first tells "no workflow" (409) and "Temporal down" (503) apart from "no worker
-      // answered the update" (503 worker_unavailable), which all end in a timeout otherwise.
+      // answered the update", which all end in a timeout otherwise.
       if (!(await workflows.isOpen(job.workflowId))) throw conflict(`job ${job_id} has no running workflow; it cannot be ${action}d`);
-      const progress = await (action === 'pause' ? workflows.pause(job.workflowId) : workflows.resume(job.workflowId));
-      svc.status.invalidate(job_id);
-      return c.json({ job_id, status: progress.status, paused: progress.paused }, 200);
+      try {
+        const progress = await (action === 'pause' ? workflows.pause(job.workflowId) : workflows.resume(job.workflowId));
+        svc.status.invalidate(job_id);
+        return c.json({ job_id, status: progress.status, paused: progress.paused, queued: false }, 200);
+      } catch (err) {
+        if (!(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
+      }
+      // No worker now: a signal is stored by Temporal and applied when one picks the job up.
+      await (action === 'pause' ? workflows.signalPause(job.workflowId) : workflows.signalResume(job.workflowId));
+      c.get('logger').warn({ job_id, action }, 'no worker answered the update; sent the signal instead');
+      return c.json({ job_id, status: job.status, paused: action === 'pause', queued: true }, 202);
     });
   }
 
@@ -90,7 +103,8 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
       description:
         'Requeues failed units (all, or only those of the given symbols / timeframes). While the workflow is open ' +
         '(running, or waiting JOB_RETRY_WINDOW_SECONDS after finishing with failures) this is the `retryFailed` ' +
-        'update; once it has closed, a job that ended `completed_with_errors` or `failed` is restarted to retry.',
+        'update (or, when no worker answers within 2 s, the `retryFailedSignal` signal: `queued: true`); once it has ' +
+        'closed, a job that ended `completed_with_errors` or `failed` is restarted to retry (`restarted: true`).',
       request: { params: jobIdParam, body: { required: false, content: { 'application/json': { schema: schemas.retryBody } } } },
       responses: { 202: { description: 'Units requeued', content: { 'application/json': { schema: retryResponse } } }, ...common },
     }),
@@ -117,10 +131,15 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
           requeued: r.requeued,
           units: r.units.map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe })),
           restarted: false,
+          queued: false,
         };
       } catch (err) {
-        // Closed between the look and the update: fall through to the restart path.
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          result = await queueRetry(svc, job, request);
+        } else if (!(err instanceof WorkflowNotFoundError)) {
+          // Closed between the look and the update: fall through to the restart path.
+          throw err;
+        }
       }
     }
     if (!result) result = await restart(svc, await loadJob(svc, job_id), request);
@@ -140,6 +159,25 @@ function checkRetryScope(job: JobRow, req: { symbols?: string[]; timeframes?: st
   return { ...(req.symbols ? { symbols: req.symbols } : {}), ...(req.timeframes ? { timeframes: req.timeframes } : {}) };
 }
 
+/** What Postgres says a retry would requeue (at most REF_LIMIT listed). */
+async function failedRefs(svc: Services, job: JobRow, request: RetryRequest) {
+  const requeued = await countFailedUnits(svc.pool, job.jobId, { symbols: request.symbols, timeframes: request.timeframes });
+  const failed = await listUnits(svc.pool, job.jobId, { status: 'failed', limit: REF_LIMIT });
+  const units = failed.units
+    .filter((u) => (!request.symbols || request.symbols.includes(u.symbol)) && (!request.timeframes || request.timeframes.includes(u.timeframe)))
+    .map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe }));
+  return { requeued, units };
+}
+
+/** No worker answered the update: send the signal twin, which a worker applies when it comes. */
+async function queueRetry(svc: Services, job: JobRow, request: RetryRequest): Promise<RetryResponse> {
+  const { requeued, units } = await failedRefs(svc, job, request);
+  if (requeued === 0) throw conflict(`job ${job.jobId} has no failed units${request.symbols || request.timeframes ? ' matching the request' : ''}`);
+  await svc.workflows.signalRetryFailed(job.workflowId, request);
+  svc.logger.warn({ job_id: job.jobId }, 'no worker answered the retry update; sent the signal instead');
+  return { job_id: job.jobId, workflow_id: job.workflowId, status: job.status, requeued, units, restarted: false, queued: true };
+}
+
 async function restart(svc: Services, job: JobRow, request: RetryRequest): Promise<RetryResponse> {
   if (!RESTARTABLE.has(job.status)) {
     throw conflict(
@@ -148,10 +186,8 @@ async function restart(svc: Services, job: JobRow, request: RetryRequest): Promi
         : `job ${job.jobId} has no running workflow to retry`,
     );
   }
-  const filter = { symbols: request.symbols, timeframes: request.timeframes };
-  const requeued = await countFailedUnits(svc.pool, job.jobId, filter);
+  const { requeued, units } = await failedRefs(svc, job, request);
   if (requeued === 0) throw conflict(`job ${job.jobId} has no failed units${request.symbols || request.timeframes ? ' matching the request' : ''}`);
-  const failed = await listUnits(svc.pool, job.jobId, { status: 'failed', limit: REF_LIMIT });
   try {
     await svc.workflows.restartForRetry(job, request);
   } catch (err) {
@@ -163,9 +199,8 @@ async function restart(svc: Services, job: JobRow, request: RetryRequest): Promi
     workflow_id: job.workflowId,
     status: 'running',
     requeued,
-    units: failed.units
-      .filter((u) => (!request.symbols || request.symbols.includes(u.symbol)) && (!request.timeframes || request.timeframes.includes(u.timeframe)))
-      .map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe })),
+    units,
     restarted: true,
+    queued: false,
   };
 }

@@ -217,7 +217,7 @@ export async function checkDatabase(opts: CheckOptions): Promise<CheckSummary> {
     }
     insertedSum += inserted;
     summary.jobs.push({ jobId: exp.jobId, status: job.status, units: byStatus, fetched, inserted });
-    report.note(`job ${exp.jobId.slice(0, 8)}: ${job.status}; units ${JSON.stringify(byStatus)}; fetched ${fetched}, new ${inserted}` +
+    if (opts.jobs.length <= 8) report.note(`job ${exp.jobId.slice(0, 8)}: ${job.status}; units ${JSON.stringify(byStatus)}; fetched ${fetched}, new ${inserted}` +
       units.filter((u) => u.status === 'failed').map((u) => `; ${u.symbol}/${u.timeframe} failed ${u.error_code}`).join(''));
   }
 
@@ -281,7 +281,12 @@ export async function checkDatabase(opts: CheckOptions): Promise<CheckSummary> {
     }
   }
 
-  const what = `${summary.seriesChecked} series, ${summary.barsExpected} bars required, ${summary.rowsStored} rows stored, new-row counters sum ${insertedSum}`;
+  if (opts.jobs.length > 8) {
+    const byJobStatus: Record<string, number> = {};
+    for (const j of summary.jobs) byJobStatus[j.status] = (byJobStatus[j.status] ?? 0) + 1;
+    report.note(`${summary.jobs.length} jobs: ${JSON.stringify(byJobStatus)}; fetched ${summary.jobs.reduce((a, j) => a + j.fetched, 0)}, new ${insertedSum}`);
+  }
+  const what = `${opts.jobs.length} job(s), ${summary.seriesChecked} series, ${summary.barsExpected} bars required, ${summary.rowsStored} rows stored, new-row counters sum ${insertedSum}`;
   if (problems.length) {
     for (const p of problems) report.fail(p);
     throw new CheckFailed(problems);

@@ -160,11 +160,24 @@ export function backfillCase(r: Rng, n: number): FuzzCase {
   return { n, kind: 'content-type', method: 'POST', path: base, headers: ct ? { 'content-type': ct } : {}, body: JSON.stringify(grammarBody(r)) };
 }
 
+/** A control action with a fuzzed body on a real job (which has no worker in the fuzz scenario). */
+export function controlCase(r: Rng, n: number, jobId: string): FuzzCase {
+  const action = r.pick(['retry', 'pause', 'resume', 'cancel']);
+  const body = r.chance(0.6) ? JSON.stringify(r.pick([{}, { symbols: symbols(r) }, { timeframes: timeframes(r) }, { symbols: ['AAPL'], timeframes: ['1d'] }, { extra: 1 }, [], null])) : r.pick(['', '{', 'x', '\u0000']);
+  return { n, kind: `control-${action}-real-job`, method: 'POST', path: `/api/v1/backfill/${jobId}/${action}`, headers: JSON_CT, body };
+}
+
 const IDS = ['00000000-0000-0000-0000-000000000000', 'not-a-uuid', "1' OR '1'='1", '%2e%2e%2f', '..', 'ZZZZZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZZZZZZZZZ', '3F1C2D4E-5A6B-4C7D-8E9F-0A1B2C3D4E5F', 'a'.repeat(3000), '%00', '%F0%9F%98%80'];
 
-/** Cases for the other routes: status, units, recent, retry/pause/resume/cancel, unknown paths and methods. */
+/**
+ * Cases for the other routes: status, units, recent, retry/pause/resume/cancel, unknown paths and
+ * methods. Real job ids (`knownJobIds`) are used for reads; control actions get unknown or broken
+ * ids here (on a real job they wait for a worker: see controlCase).
+ */
 export function otherRouteCase(r: Rng, n: number, knownJobIds: string[]): FuzzCase {
-  const id = knownJobIds.length && r.chance(0.3) ? r.pick(knownJobIds) : r.pick(IDS);
+  const known = knownJobIds.length && r.chance(0.3) ? r.pick(knownJobIds) : undefined;
+  const id = known ?? r.pick(IDS);
+  const controlId = r.pick(IDS);
   const q = (pairs: Array<[string, unknown]>) => pairs.filter(() => r.chance(0.7)).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
   const roll = r.next();
   if (roll < 0.2) return { n, kind: 'status', method: 'GET', path: `/api/v1/backfill/status/${id}`, headers: {} };
@@ -179,7 +192,7 @@ export function otherRouteCase(r: Rng, n: number, knownJobIds: string[]): FuzzCa
   if (roll < 0.75) {
     const action = r.pick(['retry', 'pause', 'resume', 'cancel']);
     const body = r.chance(0.5) ? JSON.stringify(r.pick([{}, { symbols: symbols(r) }, { timeframes: timeframes(r) }, { symbols: ['AAPL'], timeframes: ['1d'] }, { extra: 1 }, []])) : r.pick(['', '{', 'null', 'x']);
-    return { n, kind: `control-${action}`, method: 'POST', path: `/api/v1/backfill/${id}/${action}`, headers: JSON_CT, body };
+    return { n, kind: `control-${action}`, method: 'POST', path: `/api/v1/backfill/${controlId}/${action}`, headers: JSON_CT, body };
   }
   if (roll < 0.88) {
     const method = r.pick(['PUT', 'DELETE', 'PATCH', 'GET'] as const);

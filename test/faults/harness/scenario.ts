@@ -54,7 +54,7 @@ export interface Scenario {
 }
 
 export async function setupScenario(name: string, opts: ScenarioOptions = {}): Promise<Scenario> {
-  const dir = scenarioDir(name);
+  const dir = scenarioDir(inject('runId'), name);
   const report = createReport(name, dir);
   const seed = seedFor(name, inject('faultsSeed'));
   report.setup(`seed ${seed} (suite seed ${inject('faultsSeed')}; replay with FAULTS_SEED=${inject('faultsSeed')}); artifacts in ${dir}`);
