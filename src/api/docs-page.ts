@@ -62,13 +62,15 @@ export const DOCS_HTML = `<!doctype html>
     if (s.format) t += ' (' + s.format + ')';
     return t;
   };
+  // Descriptions use \`code\` spans, as in Markdown.
+  const prose = (tag, text) => el(tag, {}, ...String(text).split('\`').map((part, i) => (i % 2 ? el('code', {}, part) : part)));
   document.getElementById('title').textContent = doc.info.title + ' ' + doc.info.version;
-  document.getElementById('desc').textContent = doc.info.description || '';
+  document.getElementById('desc').replaceWith(prose('p', doc.info.description || ''));
   const ops = document.getElementById('ops');
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       const body = el('div', { class: 'body' });
-      if (op.description) body.append(el('p', {}, op.description));
+      if (op.description) body.append(prose('p', op.description));
       const params = op.parameters || [];
       if (params.length) {
         const t = el('table', {}, el('tr', {}, el('th', {}, 'name'), el('th', {}, 'in'), el('th', {}, 'type'), el('th', {}, 'notes')));
@@ -83,7 +85,7 @@ export const DOCS_HTML = `<!doctype html>
       body.append(el('h3', {}, 'Responses'));
       for (const [code, r] of Object.entries(op.responses || {})) {
         const c = r.content && r.content['application/json'];
-        body.append(el('div', {}, el('span', { class: 'code' + (code >= '400' ? ' e' : '') }, code), ' ', r.description || ''));
+        body.append(el('div', {}, el('span', { class: 'code' + (code >= '400' ? ' e' : '') }, code), ' ', prose('span', r.description || '')));
         if (c && code < '400') body.append(el('pre', {}, sketch(c.schema)));
       }
       ops.append(el('details', { class: 'op' },

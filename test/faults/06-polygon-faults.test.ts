@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobExpectation } from './harness/checker.js';
 import { setupScenario, type Scenario } from './harness/scenario.js';
-import { sleep, waitForJobEnd } from './harness/stack.js';
+import { sleep, Stack, waitForJobEnd } from './harness/stack.js';
 
 const RANGE = { start_date: '2024-03-04', end_date: '2024-03-06' };
 const TIMEFRAMES = ['5m', '1d'];
@@ -15,26 +15,33 @@ const CLEAR = { errorRate: 0, slowRate: 0, malformedRate: 0, truncatedRate: 0, r
 
 describe('scenario 6: Polygon misbehaving', () => {
   let s: Scenario;
+  let short: Stack | undefined;
   const all: JobExpectation[] = [];
   beforeAll(async () => {
     s = await setupScenario('06-polygon-faults', {
       proxy: true,
       sim: { latencyMs: 5, maxResultsPerPage: 60 },
-      env: { POLYGON_REQUEST_TIMEOUT_MS: '1500', UNIT_DEADLINE_SECONDS: '90' },
+      // Whole-range windows (next_url pages of 60 bars): about 10 requests per 5m unit. A unit's
+      // retry budget (1 s backoff doubling to 60 s) must outlast an unlucky run of faults.
+      env: { POLYGON_PAGE_LIMIT: '50000', POLYGON_REQUEST_TIMEOUT_MS: '1500', UNIT_DEADLINE_SECONDS: '300' },
     });
     await s.stack.startWorker('worker');
     await s.stack.startApi();
   });
-  afterAll(async () => s?.teardown());
+  afterAll(async () => {
+    await short?.stopAll();
+    await s?.teardown();
+  });
 
   /** Runs one job under a fault, then checks it alone. */
-  async function run(label: string, symbols: string[], expectation: Omit<JobExpectation, 'jobId'>, during?: () => Promise<void>) {
-    const { stack, report, db, sim } = s;
+  async function run(label: string, symbols: string[], expectation: Omit<JobExpectation, 'jobId'>, during?: () => Promise<void>, on: Stack = s.stack) {
+    const { report, db, sim } = s;
+    const stack = on;
     sim.resetStats();
     const before = s.proxy!.stats();
     const { jobId } = await stack.startJob({ symbols, timeframes: TIMEFRAMES, ...RANGE, concurrency: 4 });
     await during?.();
-    const status = await waitForJobEnd(db.pool, jobId, 120_000, report, stack);
+    const status = await waitForJobEnd(db.pool, jobId, 200_000, report, stack);
     sim.setOptions({ faults: CLEAR });
     s.proxy!.storm(null);
     const st = sim.stats();
@@ -79,14 +86,14 @@ describe('scenario 6: Polygon misbehaving', () => {
   });
 
   it('responses slower than POLYGON_REQUEST_TIMEOUT_MS: timed out, retried and completed', async () => {
-    s.sim.setOptions({ faults: { slowRate: 0.3, slowMs: 4_000, seed: s.seed + 1 } });
-    s.report.inject('slow responses: 30% of requests delayed 4000 ms, past the worker\'s 1500 ms request timeout');
+    s.sim.setOptions({ faults: { slowRate: 0.15, slowMs: 4_000, seed: s.seed + 1 } });
+    s.report.inject('slow responses: 15% of requests delayed 4000 ms, past the worker\'s 1500 ms request timeout');
     await run('slow', ['TSLA', 'AMD'], { status: 'completed' });
   });
 
   it('malformed and truncated bodies: retried and completed, or failed as bad_payload', async () => {
-    s.sim.setOptions({ faults: { malformedRate: 0.15, truncatedRate: 0.15, seed: s.seed + 2 } });
-    s.report.inject('15% malformed bodies (HTML, a bar with h < l, a non-numeric price) and 15% truncated JSON');
+    s.sim.setOptions({ faults: { malformedRate: 0.1, truncatedRate: 0.1, seed: s.seed + 2 } });
+    s.report.inject('10% malformed bodies (HTML, a bar with h < l, a non-numeric price) and 10% truncated JSON');
     await run('malformed/truncated', ['KO', 'PEP'], {
       status: ['completed', 'completed_with_errors', 'failed'],
       defaultUnit: { status: ['completed', 'failed'], errorCodes: ['bad_payload'] },
@@ -94,8 +101,8 @@ describe('scenario 6: Polygon misbehaving', () => {
   });
 
   it('connection resets: retried and completed', async () => {
-    s.sim.setOptions({ faults: { resetRate: 0.25, seed: s.seed + 3 } });
-    s.report.inject('25% of connections reset (before the answer or mid-body)');
+    s.sim.setOptions({ faults: { resetRate: 0.15, seed: s.seed + 3 } });
+    s.report.inject('15% of connections reset (before the answer or mid-body)');
     const r = await run('resets', ['INTC', 'CSCO'], { status: 'completed' });
     expect(r.st.byStatus[0] ?? 0).toBeGreaterThan(0);
   });
@@ -126,18 +133,43 @@ describe('scenario 6: Polygon misbehaving', () => {
   });
 
   it('every random fault at once: each unit completed exactly or failed with a transient reason', async () => {
-    s.sim.setOptions({ faults: { errorRate: 0.05, slowRate: 0.05, slowMs: 3_000, malformedRate: 0.05, truncatedRate: 0.05, resetRate: 0.05, seed: s.seed + 4 } });
-    s.proxy!.storm({ rate: 0.05, retryAfterSeconds: 1 });
-    s.report.inject('mixed: 5% each of 5xx, slow (3000 ms > 1500 ms timeout), malformed, truncated, reset, and 429 with Retry-After: 1');
+    s.sim.setOptions({ faults: { errorRate: 0.02, slowRate: 0.02, slowMs: 3_000, malformedRate: 0.02, truncatedRate: 0.02, resetRate: 0.02, seed: s.seed + 4 } });
+    s.proxy!.storm({ rate: 0.02, retryAfterSeconds: 1 });
+    s.report.inject('mixed: 2% each of 5xx, slow (3000 ms > 1500 ms timeout), malformed, truncated, reset, and 429 with Retry-After: 1');
     await run('mixed', ['QCOM', 'TXN', 'AVGO'], {
       status: ['completed', 'completed_with_errors', 'failed'],
       defaultUnit: { status: ['completed', 'failed'], errorCodes: ['bad_payload', 'upstream_error', 'rate_limited', 'deadline_exceeded'] },
     });
   });
 
+  it('5xx that never stops: units fail with the right reason when their retry budget runs out', async () => {
+    // A second worker + API on another task queue whose units have a 6 s budget (UNIT_DEADLINE_SECONDS).
+    short = new Stack({ ...s.stack.opts, taskQueue: `${s.taskQueue}-short`, env: { ...s.stack.opts.env, UNIT_DEADLINE_SECONDS: '6' } });
+    await short.startWorker('worker-short-deadline');
+    await short.startApi();
+    s.sim.setOptions({ faults: { errorRate: 1, seed: s.seed + 5 } });
+    s.report.inject('every request answered 5xx for the whole job; units have a 6 s retry budget (UNIT_DEADLINE_SECONDS=6)');
+    const r = await run('5xx forever', ['ADBE'], {
+      status: 'failed',
+      defaultUnit: { status: 'failed', errorCodes: ['upstream_error', 'deadline_exceeded'] },
+    }, undefined, short);
+    expect(r.status).toBe('failed');
+  });
+
+  it('429 that never stops: units fail as rate limited (or past their deadline), not completed', async () => {
+    s.proxy!.storm({ rate: 1, retryAfterSeconds: 1 });
+    s.report.inject('every request answered 429 with Retry-After: 1 for the whole job; units have a 6 s retry budget');
+    const r = await run('429 forever', ['CRM'], {
+      status: 'failed',
+      defaultUnit: { status: 'failed', errorCodes: ['rate_limited', 'deadline_exceeded'] },
+    }, undefined, short);
+    expect(r.status).toBe('failed');
+    expect(r.px.injected429).toBeGreaterThan(0);
+  });
+
   it('the whole database is exact over every job of the scenario', async () => {
     await s.check(all);
-    const crashes = s.stack.unexpectedExits();
+    const crashes = [...s.stack.unexpectedExits(), ...(short?.unexpectedExits() ?? [])];
     s.report.verify(crashes.length === 0, `no product process exited on its own (${crashes.length})`);
     expect(crashes).toEqual([]);
   });

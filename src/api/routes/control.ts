@@ -134,12 +134,9 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
           queued: false,
         };
       } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-          result = await queueRetry(svc, job, request);
-        } else if (!(err instanceof WorkflowNotFoundError)) {
-          // Closed between the look and the update: fall through to the restart path.
-          throw err;
-        }
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) result = await queueRetry(svc, job, request);
+        // WorkflowNotFoundError: it closed between the look and the update; the restart path below applies.
+        else if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
     }
     if (!result) result = await restart(svc, await loadJob(svc, job_id), request);

@@ -12,7 +12,7 @@ export function runDir(runId: string): string {
 }
 
 /** Creates the run's folder, points .artifacts/faults/latest at it, and keeps only the last `keep` runs. */
-export function prepareRunDir(runId: string, keep = 5): string {
+export function prepareRunDir(runId: string, keep = 8): string {
   const dir = runDir(runId);
   mkdirSync(dir, { recursive: true });
   const latest = join(artifactsRoot, 'latest');
