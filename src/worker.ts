@@ -47,7 +47,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       limit: config.POLYGON_PAGE_LIMIT,
       connectTimeoutMs: config.POLYGON_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: config.POLYGON_REQUEST_TIMEOUT_MS,
-      beforeRequest: (signal) => limiter.acquire(signal),
+      beforeRequest: async (signal) => void (await limiter.acquire(signal)),
     });
   const activities = createActivities({ pool, polygon, limiter, config, logger: logger.child({ component: 'activity' }) });
   const bundlePath = deps.workflowBundle?.codePath ?? config.WORKER_WORKFLOW_BUNDLE;

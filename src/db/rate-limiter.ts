@@ -1,8 +1,11 @@
 import type { Queryable } from './pool.js';
 
 export interface RateLimiter {
-  /** Resolves when the caller may send one request; rejects with the signal's reason if aborted. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the caller may send one request, with the reserved slot (epoch ms, Postgres'
+   * clock; null when unlimited); rejects with the signal's reason if aborted.
+   */
+  acquire(signal?: AbortSignal): Promise<number | null>;
 }
 
 export interface RateLimiterOptions {
@@ -20,20 +23,29 @@ export interface RateLimiterOptions {
  * any minute-long window and never bursts.
  */
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
-  if (opts.rpm <= 0) return { acquire: async (signal) => signal?.throwIfAborted() };
+  if (opts.rpm <= 0) {
+    return {
+      acquire: async (signal) => {
+        signal?.throwIfAborted();
+        return null;
+      },
+    };
+  }
   const spacingMs = 60_000 / opts.rpm;
   return {
     async acquire(signal) {
       signal?.throwIfAborted();
-      const { rows } = await opts.db.query<{ wait_ms: number }>(
+      const { rows } = await opts.db.query<{ wait_ms: number; slot_ms: number }>(
         `INSERT INTO rate_limiters AS r (name, next_slot)
          VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
          ON CONFLICT (name) DO UPDATE
            SET next_slot = greatest(r.next_slot, clock_timestamp()) + make_interval(secs => $2::float8 / 1000)
-         RETURNING greatest(0, extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2)::float8 AS wait_ms`,
+         RETURNING greatest(0, extract(epoch FROM (r.next_slot - clock_timestamp())) * 1000 - $2)::float8 AS wait_ms,
+                   (extract(epoch FROM r.next_slot) * 1000 - $2)::float8 AS slot_ms`,
         [opts.name, spacingMs],
       );
       await sleep(rows[0]!.wait_ms, signal);
+      return rows[0]!.slot_ms;
     },
   };
 }

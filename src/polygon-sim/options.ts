@@ -27,6 +27,11 @@ export interface SimOptions {
   apiKeys?: string[];
   /** Requests per minute per key over a sliding 60 s window before 429; 0 or undefined = unlimited. */
   rpm?: number;
+  /**
+   * Length of the sliding window (default 60 s); the window admits rpm x window / 60 s requests.
+   * Tests shorten it so that a rate limit can be proven in seconds instead of minutes.
+   */
+  rateWindowMs?: number;
   /** Send `Retry-After` with 429s (default true). */
   retryAfter?: boolean;
   /** Added to every API response. */
@@ -53,6 +58,9 @@ function nonNegative(name: string, v: number | undefined): void {
 
 export function checkOptions(o: SimOptions): void {
   nonNegative('rpm', o.rpm);
+  if (o.rateWindowMs !== undefined && !(Number.isFinite(o.rateWindowMs) && o.rateWindowMs >= 1)) {
+    throw new SimOptionsError('rateWindowMs must be a positive number');
+  }
   nonNegative('latencyMs', o.latencyMs);
   if (o.maxResultsPerPage !== undefined && !(Number.isInteger(o.maxResultsPerPage) && o.maxResultsPerPage >= 1)) {
     throw new SimOptionsError('maxResultsPerPage must be a positive integer');

