@@ -53,7 +53,7 @@ export function renderTable(rows: readonly ResultRow[]): string {
     ratioText(r),
     r.aim ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
-    r.runs.length > 1 ? r.runs.map((x) => fmt(x)).join(' / ') : '',
+    r.runs.length > 1 ? r.runs.slice(0, 5).map((x) => fmt(x)).join(' / ') + (r.runs.length > 5 ? ' / ...' : '') : '',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i === 2)).join(' | ');

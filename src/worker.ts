@@ -49,7 +49,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       requestTimeoutMs: config.POLYGON_REQUEST_TIMEOUT_MS,
       beforeRequest: async (signal) => void (await limiter.acquire(signal)),
     });
-  const activities = createActivities({ pool, polygon, limiter, config, logger: logger.child({ component: 'activity' }) });
+  const activities = createActivities({ pool, polygon, limiter, config, logger: logger.child({ scope: 'activity' }) });
   const bundlePath = deps.workflowBundle?.codePath ?? config.WORKER_WORKFLOW_BUNDLE;
   return Worker.create({
     connection: deps.connection,
@@ -71,7 +71,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
 
 /** Routes the SDK's own log lines (worker, workflow `log`) into pino, as JSON like the rest. */
 function sdkLogger(logger: Logger, level: LogLevel): DefaultLogger {
-  const sdk = logger.child({ component: 'temporal' });
+  const sdk = logger.child({ scope: 'temporal' });
   return new DefaultLogger(level, ({ level: l, message, meta }) => {
     const method = l === 'TRACE' ? 'trace' : l === 'DEBUG' ? 'debug' : l === 'INFO' ? 'info' : l === 'WARN' ? 'warn' : 'error';
     sdk[method](meta ?? {}, message);

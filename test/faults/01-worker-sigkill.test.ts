@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
+import { waitUntil } from './harness/proc.js';
 import { workflowState } from './harness/temporal.js';
 
 const KILLS = 4;
@@ -30,17 +31,32 @@ describe('scenario 1: worker SIGKILLed at random points and restarted', () => {
       concurrency: 3,
     });
 
+    // Kill points: right after the job is posted (initialisation, first workflow tasks), after a
+    // random number of further committed pages (mid-unit, before/during/after a page's transaction),
+    // and once near the end (last units and the final status write).
     for (let k = 1; k <= KILLS; k++) {
-      // A random point: after a random number of further committed pages, plus a random delay
-      // (which lands before, during or after a page's transaction).
-      const p0 = (await jobProgress(db.pool, jobId))?.pages ?? 0;
-      const morePages = rng.int(1, 8);
-      await waitForPages(db.pool, jobId, p0 + morePages, 60_000, stack);
-      const delay = rng.int(0, 400);
-      await sleep(delay);
+      let where: string;
+      if (k === 1) {
+        const delay = rng.int(0, 600);
+        await sleep(delay);
+        where = `${delay} ms after the job was posted`;
+      } else if (k < KILLS) {
+        const p0 = (await jobProgress(db.pool, jobId))?.pages ?? 0;
+        const target = p0 + rng.int(1, 12);
+        await waitForPages(db.pool, jobId, target, 60_000, stack);
+        const delay = rng.int(0, 400);
+        await sleep(delay);
+        where = `${delay} ms after the job reached ${target} committed pages`;
+      } else {
+        await waitUntil('all but the last units to complete', async () => ((await jobProgress(db.pool, jobId))?.units.completed ?? 0) >= 4, 90_000, 100);
+        const delay = rng.int(0, 300);
+        await sleep(delay);
+        where = `${delay} ms after 4 of 6 units completed`;
+      }
       const at = await jobProgress(db.pool, jobId);
+      const pid = worker.pid;
       await worker.kill9();
-      report.inject(`kill ${k}/${KILLS}: SIGKILL worker pid ${worker.child?.pid} ${delay} ms after the job reached ${p0 + morePages} committed pages (progress then: ${JSON.stringify(at?.units)}, pages ${at?.pages}, fetched ${at?.fetched}, new ${at?.inserted})`);
+      report.inject(`kill ${k}/${KILLS}: SIGKILL worker pid ${pid} ${where} (progress then: ${at?.status}, units ${JSON.stringify(at?.units)}, pages ${at?.pages}, fetched ${at?.fetched}, new ${at?.inserted})`);
       const down = rng.int(0, 2000);
       await sleep(down);
       await stack.boot(worker);

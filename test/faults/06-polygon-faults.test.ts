@@ -86,14 +86,14 @@ describe('scenario 6: Polygon misbehaving', () => {
   });
 
   it('responses slower than POLYGON_REQUEST_TIMEOUT_MS: timed out, retried and completed', async () => {
-    s.sim.setOptions({ faults: { slowRate: 0.15, slowMs: 4_000, seed: s.seed + 1 } });
-    s.report.inject('slow responses: 15% of requests delayed 4000 ms, past the worker\'s 1500 ms request timeout');
+    s.sim.setOptions({ faults: { slowRate: 0.12, slowMs: 4_000, seed: s.seed + 1 } });
+    s.report.inject('slow responses: 12% of requests delayed 4000 ms, past the worker\'s 1500 ms request timeout');
     await run('slow', ['TSLA', 'AMD'], { status: 'completed' });
   });
 
   it('malformed and truncated bodies: retried and completed, or failed as bad_payload', async () => {
-    s.sim.setOptions({ faults: { malformedRate: 0.1, truncatedRate: 0.1, seed: s.seed + 2 } });
-    s.report.inject('10% malformed bodies (HTML, a bar with h < l, a non-numeric price) and 10% truncated JSON');
+    s.sim.setOptions({ faults: { malformedRate: 0.06, truncatedRate: 0.06, seed: s.seed + 2 } });
+    s.report.inject('6% malformed bodies (HTML, a bar with h < l, a non-numeric price) and 6% truncated JSON');
     await run('malformed/truncated', ['KO', 'PEP'], {
       status: ['completed', 'completed_with_errors', 'failed'],
       defaultUnit: { status: ['completed', 'failed'], errorCodes: ['bad_payload'] },
@@ -101,8 +101,8 @@ describe('scenario 6: Polygon misbehaving', () => {
   });
 
   it('connection resets: retried and completed', async () => {
-    s.sim.setOptions({ faults: { resetRate: 0.15, seed: s.seed + 3 } });
-    s.report.inject('15% of connections reset (before the answer or mid-body)');
+    s.sim.setOptions({ faults: { resetRate: 0.12, seed: s.seed + 3 } });
+    s.report.inject('12% of connections reset (before the answer or mid-body)');
     const r = await run('resets', ['INTC', 'CSCO'], { status: 'completed' });
     expect(r.st.byStatus[0] ?? 0).toBeGreaterThan(0);
   });
