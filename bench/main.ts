@@ -67,7 +67,7 @@ function tickers(n: number, prefix: string): string[] {
 const P = QUICK
   ? {
       runs: 1,
-      large: { symbols: LARGE_SYMBOLS.slice(0, 5), from: '2023-01-01', to: '2023-02-28', timeframes: ['1m'] },
+      large: { symbols: LARGE_SYMBOLS.slice(0, 5), from: '2023-01-01', to: '2023-04-30', timeframes: ['1m'] },
       hotTo: '2023-01-31',
       largeConcurrency: 8,
       old: { symbols: 1, from: '2023-01-01', to: '2023-01-10' },

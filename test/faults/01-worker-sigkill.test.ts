@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
 import { waitUntil } from './harness/proc.js';
-import { workflowState } from './harness/temporal.js';
+import { waitForWorkflowClosed } from './harness/temporal.js';
 
 const KILLS = 4;
 
@@ -66,7 +66,7 @@ describe('scenario 1: worker SIGKILLed at random points and restarted', () => {
     const status = await waitForJobEnd(db.pool, jobId, 150_000, report, stack);
     expect(status).toBe('completed');
     await s.check([{ jobId, status: 'completed' }]);
-    const wf = await workflowState(s.client, workflowId);
+    const wf = await waitForWorkflowClosed(s.client, workflowId);
     report.verify(wf === 'COMPLETED', `workflow ${workflowId} is ${wf} in Temporal`);
     expect(wf).toBe('COMPLETED');
     const crashes = stack.unexpectedExits();

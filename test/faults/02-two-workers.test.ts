@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
-import { workflowState } from './harness/temporal.js';
+import { waitForWorkflowClosed } from './harness/temporal.js';
 
 describe('scenario 2: two workers, one killed mid-job, the other finishes', () => {
   let s: Scenario;
@@ -41,7 +41,7 @@ describe('scenario 2: two workers, one killed mid-job, the other finishes', () =
     const status = await waitForJobEnd(db.pool, jobId, 150_000, report, stack);
     expect(status).toBe('completed');
     await s.check([{ jobId, status: 'completed' }]);
-    const wf = await workflowState(s.client, workflowId);
+    const wf = await waitForWorkflowClosed(s.client, workflowId);
     report.verify(wf === 'COMPLETED', `workflow ${workflowId} is ${wf} in Temporal`);
     expect(wf).toBe('COMPLETED');
     report.verify(survivor.running, `${survivor.name} is still running`);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
-import { workflowState } from './harness/temporal.js';
+import { waitForWorkflowClosed } from './harness/temporal.js';
 
 const OUTAGES = 2;
 
@@ -51,7 +51,7 @@ describe('scenario 3: Temporal dev server killed and restarted on the same SQLit
     const status = await waitForJobEnd(db.pool, jobId, 150_000, report, stack);
     expect(status).toBe('completed');
     await s.check([{ jobId, status: 'completed' }]);
-    const wf = await workflowState(s.client, workflowId);
+    const wf = await waitForWorkflowClosed(s.client, workflowId);
     report.verify(wf === 'COMPLETED', `workflow ${workflowId} is ${wf} in the restarted server`);
     expect(wf).toBe('COMPLETED');
     const crashes = stack.unexpectedExits();

@@ -90,8 +90,23 @@ export function grammarBody(r: Rng): Record<string, unknown> {
   return body;
 }
 
+/** Percent-encodes like encodeURIComponent, but a lone surrogate becomes its (invalid) UTF-8 bytes instead of throwing. */
+function pct(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return [...s]
+      .map((ch) => {
+        const u = ch.charCodeAt(0);
+        if (ch.length === 1 && u >= 0xd800 && u <= 0xdfff) return [0xe0 | (u >> 12), 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+        return encodeURIComponent(ch);
+      })
+      .join('');
+  }
+}
+
 function queryPart(r: Rng, key: string, v: unknown): string[] {
-  const enc = (s: string) => (r.chance(0.9) ? encodeURIComponent(s) : s.replace(/&/g, '%26'));
+  const enc = (s: string) => (r.chance(0.9) ? pct(s) : s.replace(/&/g, '%26'));
   if (Array.isArray(v)) {
     if (r.chance(0.5)) return v.map((x) => `${key}=${enc(String(x))}`);
     return [`${key}=${enc(v.map(String).join(','))}`];
@@ -178,7 +193,7 @@ export function otherRouteCase(r: Rng, n: number, knownJobIds: string[]): FuzzCa
   const known = knownJobIds.length && r.chance(0.3) ? r.pick(knownJobIds) : undefined;
   const id = known ?? r.pick(IDS);
   const controlId = r.pick(IDS);
-  const q = (pairs: Array<[string, unknown]>) => pairs.filter(() => r.chance(0.7)).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
+  const q = (pairs: Array<[string, unknown]>) => pairs.filter(() => r.chance(0.7)).map(([k, v]) => `${k}=${pct(String(v))}`).join('&');
   const roll = r.next();
   if (roll < 0.2) return { n, kind: 'status', method: 'GET', path: `/api/v1/backfill/status/${id}`, headers: {} };
   if (roll < 0.35) {

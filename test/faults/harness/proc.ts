@@ -37,6 +37,9 @@ const PASS_THROUGH = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'TEMPORAL_CLI', 'S
 export function baseEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of PASS_THROUGH) if (process.env[k]) env[k] = process.env[k]!;
+  // Debugging aid: node options for the product's processes only (e.g. --cpu-prof, or --import of
+  // a preload that tries a candidate fix before it lands), never for the suite itself.
+  if (process.env.FAULTS_PRODUCT_NODE_OPTIONS) env.NODE_OPTIONS = process.env.FAULTS_PRODUCT_NODE_OPTIONS;
   return env;
 }
 

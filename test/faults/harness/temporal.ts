@@ -138,3 +138,24 @@ export async function orphanWorkflows(client: Client, taskQueue: string, pool: {
   const known = new Set(rows.map((r) => r.workflow_id));
   return [...new Set(ids)].filter((id) => !known.has(id));
 }
+
+/**
+ * Waits until the workflow is closed and returns its final state. The job row turns final from
+ * inside the workflow (an activity) a moment before the workflow itself completes.
+ */
+export async function waitForWorkflowClosed(client: Client, workflowId: string, timeoutMs = 30_000): Promise<WorkflowState> {
+  let last: WorkflowState = 'NOT_FOUND';
+  try {
+    return await waitUntil(
+      `workflow ${workflowId} to close`,
+      async () => {
+        last = await workflowState(client, workflowId);
+        return last !== 'RUNNING' ? last : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  } catch {
+    return last;
+  }
+}
