@@ -37,12 +37,16 @@ describe('worker crash', () => {
     const jobId = randomUUID();
     const handle = await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 2 });
 
-    const atKill = await waitFor('a unit mid-way', async () => {
+    await waitFor('a unit mid-way', async () => {
       const units = await unitRows(db.pool, jobId);
       return units.some((u) => u.status === 'running' && u.pages >= 3) && units;
     });
     await first.kill('SIGKILL');
+    // Read after the kill: a unit still 'running' now was cut off by it (one that finished between
+    // the check above and the kill is not interrupted).
+    const atKill = await unitRows(db.pool, jobId);
     const interrupted = atKill.filter((u) => u.status === 'running').map((u) => u.unit_no);
+    expect(interrupted.length).toBeGreaterThan(0);
 
     const second = await spawnWorkerProcess(env);
     procs.push(second);
