@@ -25,7 +25,7 @@ export function loadAvg(): number {
 }
 
 async function backendPids(admin: pg.ClientBase, db: string): Promise<number[]> {
-  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]);
+  const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name <> 'bench-ceiling'", [db]);
   return rows.map((r) => r.pid);
 }
 
@@ -42,7 +42,8 @@ export interface CpuBreakdown {
 }
 
 export interface CpuProbe {
-  stop(): Promise<CpuBreakdown>;
+  /** `extra`: CPU ms of our processes the probe cannot see (backends closed before stop). */
+  stop(extra?: Record<string, number>): Promise<CpuBreakdown>;
 }
 
 export async function startCpuProbe(admin: pg.ClientBase, db: string, procs: Record<string, number | undefined>): Promise<CpuProbe> {
@@ -55,7 +56,7 @@ export async function startCpuProbe(admin: pg.ClientBase, db: string, procs: Rec
   for (const pid of await backendPids(admin, db)) b0.set(pid, readCpuMs(pid) ?? 0);
   const self0 = process.cpuUsage();
   return {
-    async stop() {
+    async stop(extra = {}) {
       const pidsNow = await backendPids(admin, db);
       const m1 = machineCpu();
       const wallMs = performance.now() - t0;
@@ -68,6 +69,7 @@ export async function startCpuProbe(admin: pg.ClientBase, db: string, procs: Rec
         pgMs += now - (b0.get(pid) ?? 0);
       }
       ms.postgres = pgMs;
+      for (const [k, v] of Object.entries(extra)) ms[k] = (ms[k] ?? 0) + v;
       const self = process.cpuUsage(self0);
       ms.bench = (self.user + self.system) / 1000;
       const busy = m1.busy - m0.busy;

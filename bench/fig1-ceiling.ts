@@ -11,12 +11,22 @@ import { createPageWriter } from '../src/db/write-page.js';
 import { copyPlain, type SeriesBars } from './copy.js';
 import { pageRows, type ColumnPage, type Dataset } from './data.js';
 import { hrMs } from './stats.js';
+import { readCpuMs } from './proc.js';
 
 export interface CeilingRun {
   rows: number;
   ms: number;
   rowsPerSec: number;
+  /** CPU of the Postgres backends that served the run (read before they close). */
+  backendCpuMs: number;
 }
+
+async function backendPid(c: pg.ClientBase): Promise<number> {
+  const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return rows[0]!.pid;
+}
+
+const cpuOf = (pids: number[]) => pids.reduce((a, pid) => a + (readCpuMs(pid) ?? 0), 0);
 
 /** Empties bars and settles WAL so that each run starts alike (outside every timing). */
 export async function resetBars(admin: pg.ClientBase): Promise<void> {
@@ -43,6 +53,8 @@ export async function plainCopy(dbUrl: string, ds: Dataset, conns: number): Prom
     }),
   );
   try {
+    const pids = await Promise.all(clients.map(backendPid));
+    const cpu0 = cpuOf(pids);
     const work = lanes(ds, conns);
     const t0 = hrMs();
     const counts = await Promise.all(
@@ -55,8 +67,9 @@ export async function plainCopy(dbUrl: string, ds: Dataset, conns: number): Prom
       }),
     );
     const ms = hrMs() - t0;
+    const backendCpuMs = cpuOf(pids) - cpu0;
     const rows = counts.reduce((a, b) => a + b, 0);
-    return { rows, ms, rowsPerSec: (rows / ms) * 1000 };
+    return { rows, ms, rowsPerSec: (rows / ms) * 1000, backendCpuMs };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
@@ -84,7 +97,9 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
     const writePage = createPageWriter(pool);
     // Open every connection (and its temp stage) before the clock starts, as a warm worker has.
     const warm = await Promise.all(Array.from({ length: conns }, () => pool.connect()));
+    const pids: number[] = [];
     for (const c of warm) {
+      pids.push(await backendPid(c));
       await c.query(
         `CREATE TEMP TABLE IF NOT EXISTS bars_stage (ts timestamptz, open float8, high float8, low float8, close float8, volume float8, vwap float8, trades int8) ON COMMIT DELETE ROWS`,
       );
@@ -93,6 +108,7 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
     const work = lanes(ds, conns);
     let inserted = 0;
     let rows = 0;
+    const cpu0 = cpuOf(pids);
     const t0 = hrMs();
     await Promise.all(
       work.map(async (pages) => {
@@ -106,7 +122,8 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
       }),
     );
     const ms = hrMs() - t0;
-    return { rows, inserted, ms, rowsPerSec: (rows / ms) * 1000 };
+    const backendCpuMs = cpuOf(pids) - cpu0;
+    return { rows, inserted, ms, rowsPerSec: (rows / ms) * 1000, backendCpuMs };
   } finally {
     await pool.query('DELETE FROM jobs WHERE job_id = $1', [jobId]).catch(() => undefined);
     await pool.end();

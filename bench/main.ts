@@ -257,13 +257,13 @@ async function main() {
           await resetBars(stack.admin);
           let pr = await probe();
           const p = await plainCopy(stack.dbUrl, ds, conns);
-          ceilCpu.push(await pr.stop());
+          ceilCpu.push(await pr.stop({ postgres: p.backendCpuMs }));
           ceil[`plain${conns}`]!.push(p);
           log(`run ${run}: plain binary COPY, ${conns} conn: ${fmt(p.rowsPerSec)} rows/s (${fmt(p.rows)} rows, ${fmt(p.ms / 1000)} s)`);
           await resetBars(stack.admin);
           pr = await probe();
           const q = await idempotentCopy(stack.dbUrl, ds, conns);
-          ceilCpu.push(await pr.stop());
+          ceilCpu.push(await pr.stop({ postgres: q.backendCpuMs }));
           ceil[`idem${conns}`]!.push(q);
           log(`run ${run}: idempotent (product page writer), ${conns} conn: ${fmt(q.rowsPerSec)} rows/s`);
         }

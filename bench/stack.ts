@@ -87,7 +87,25 @@ export class Stack {
   taskQueue!: string;
   private temporalConn?: Connection;
 
-  constructor(readonly opts: StackOptions) {}
+  constructor(readonly opts: StackOptions) {
+    // Last resort if the bench dies without reaching stop(): leave no server behind.
+    process.once('exit', () => this.killNow());
+  }
+
+  /** Synchronous SIGKILL of everything started (for process exit). */
+  killNow(): void {
+    for (const svc of [this.api, this.worker, this.sim?.svc]) {
+      if (svc?.alive) svc.child.kill('SIGKILL');
+    }
+    const t = this.temporal?.process;
+    if (t?.pid && t.exitCode === null) {
+      try {
+        process.kill(-t.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
 
   async start(): Promise<void> {
     const base = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
