@@ -15,7 +15,7 @@ export const FAILURES_LIMIT = 100;
 /** Answers are shared by concurrent pollers for this long. */
 export const STATUS_TTL_MS = 250;
 /** While a refresh runs, pollers get the previous answer if it is at most this old. */
-export const STATUS_STALE_MS = 500;
+export const STATUS_STALE_MS = 2_000;
 /** After a failed query (no worker), Postgres answers alone for this long before trying again. */
 export const QUERY_BACKOFF_MS = 3_000;
 

@@ -24,55 +24,61 @@ const ROW_BYTES = 2 + FIELDS * 4 + 8 * 8;
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
 
-function writeInt64(buf: Buffer, value: number, at: number): number {
-  // Exact for |value| < 2^53 without allocating a BigInt; Math.floor keeps negatives two's-complement.
-  const hi = Math.floor(value / TWO_32);
-  buf.writeInt32BE(hi, at);
-  buf.writeUInt32BE(value - hi * TWO_32, at + 4);
-  return at + 8;
-}
-
-function writeFloat8(buf: Buffer, value: number, at: number): number {
-  buf.writeInt32BE(8, at);
-  buf.writeDoubleBE(value, at + 4);
-  return at + 12;
-}
-
-function writeNullableFloat8(buf: Buffer, value: number | null | undefined, at: number): number {
-  if (value === null || value === undefined) {
-    buf.writeInt32BE(-1, at);
-    return at + 4;
-  }
-  return writeFloat8(buf, value, at);
-}
-
-/** One complete COPY ... (FORMAT binary) payload: header, every row, trailer. */
+/**
+ * One complete COPY ... (FORMAT binary) payload: header, every row, trailer. Written through one
+ * DataView: Buffer#writeXxxBE per field costs ten times more per bar on this hot path.
+ */
 export function encodeBarsBinary(bars: readonly BarRow[]): Buffer {
   const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + bars.length * ROW_BYTES + 2);
-  let at = SIGNATURE.copy(buf, 0);
-  buf.writeInt32BE(0, at); // flags
-  buf.writeInt32BE(0, at + 4); // header extension length
+  SIGNATURE.copy(buf, 0);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let at = SIGNATURE.length;
+  dv.setInt32(at, 0); // flags
+  dv.setInt32(at + 4, 0); // header extension length
   at += 8;
-  for (const b of bars) {
-    buf.writeInt16BE(FIELDS, at);
-    at += 2;
-    buf.writeInt32BE(8, at);
-    at = writeInt64(buf, (b.t - PG_EPOCH_MS) * 1000, at + 4);
-    at = writeFloat8(buf, b.o, at);
-    at = writeFloat8(buf, b.h, at);
-    at = writeFloat8(buf, b.l, at);
-    at = writeFloat8(buf, b.c, at);
-    at = writeFloat8(buf, b.v, at);
-    at = writeNullableFloat8(buf, b.vw, at);
-    if (b.n === null || b.n === undefined) {
-      buf.writeInt32BE(-1, at);
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i]!;
+    dv.setInt16(at, FIELDS);
+    dv.setInt32(at + 2, 8);
+    // Exact for |us| < 2^53 without allocating a BigInt; Math.floor keeps negatives two's-complement.
+    const us = (b.t - PG_EPOCH_MS) * 1000;
+    const hi = Math.floor(us / TWO_32);
+    dv.setInt32(at + 6, hi);
+    dv.setUint32(at + 10, us - hi * TWO_32);
+    dv.setInt32(at + 14, 8);
+    dv.setFloat64(at + 18, b.o);
+    dv.setInt32(at + 26, 8);
+    dv.setFloat64(at + 30, b.h);
+    dv.setInt32(at + 38, 8);
+    dv.setFloat64(at + 42, b.l);
+    dv.setInt32(at + 50, 8);
+    dv.setFloat64(at + 54, b.c);
+    dv.setInt32(at + 62, 8);
+    dv.setFloat64(at + 66, b.v);
+    at += 74;
+    const vw = b.vw;
+    if (vw === null || vw === undefined) {
+      dv.setInt32(at, -1);
       at += 4;
     } else {
-      buf.writeInt32BE(8, at);
-      at = writeInt64(buf, Math.round(b.n), at + 4);
+      dv.setInt32(at, 8);
+      dv.setFloat64(at + 4, vw);
+      at += 12;
+    }
+    const n = b.n;
+    if (n === null || n === undefined) {
+      dv.setInt32(at, -1);
+      at += 4;
+    } else {
+      const r = Math.round(n);
+      const nhi = Math.floor(r / TWO_32);
+      dv.setInt32(at, 8);
+      dv.setInt32(at + 4, nhi);
+      dv.setUint32(at + 8, r - nhi * TWO_32);
+      at += 12;
     }
   }
-  buf.writeInt16BE(-1, at);
+  dv.setInt16(at, -1);
   // Nulls make rows shorter than ROW_BYTES: hand back only what was written.
   return buf.subarray(0, at + 2);
 }
