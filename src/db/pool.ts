@@ -27,6 +27,13 @@ export function createPool(opts: PoolOptions): pg.Pool {
   // An idle client that loses its server (restart, network) emits 'error' on the pool; without a
   // listener that would crash the process instead of just dropping the client.
   pool.on('error', () => undefined);
+  // pg-pool drops that listener while a client is checked out, so a server that ends the
+  // connection mid-query (restart, failover: 57P01) would emit 'error' on the client with nobody
+  // listening and kill the process. The query in flight still rejects; its caller releases the
+  // client with the error and the pool discards it.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
