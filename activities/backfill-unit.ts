@@ -8,6 +8,8 @@ import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { toActivityFailure } from './failures.js';
 
+const PROGRESS_RETRY_DELAY = '1s';
+
 export interface UnitInput {
   jobId: string;
   unitNo: number;
@@ -57,6 +59,8 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.cancellationSignal, stop.signal]);
     let iterator: AsyncIterator<Page> | undefined;
+    // Pages this attempt committed: an attempt that made progress restarts its retry backoff.
+    let committedThisAttempt = 0;
     try {
       const timeframe = parseTimeframe(input.timeframe);
       const claim = await claimUnit(pool, jobId, unitNo);
@@ -99,6 +103,7 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
         writeMs += performance.now() - t0;
         if (!written.committed) throw superseded(unitNo);
         pages++;
+        committedThisAttempt++;
         details = { cursor: r.value.cursor, pages };
         ctx.heartbeat(details);
       }
@@ -122,7 +127,12 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
         log.info({ reason: String(reason) }, 'unit attempt cancelled');
         throw reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
       }
-      const failure = toActivityFailure(err);
+      let failure = toActivityFailure(err);
+      if (committedThisAttempt > 0 && failure instanceof ApplicationFailure && !failure.nonRetryable && failure.nextRetryDelay === undefined) {
+        // The policy's backoff grows with every attempt of the unit, even those that moved it on;
+        // on a flaky upstream a long unit would spend its deadline waiting. Progress resets it.
+        failure = ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, details: failure.details as unknown[], nextRetryDelay: PROGRESS_RETRY_DELAY });
+      }
       log.warn({ code: failure instanceof ApplicationFailure ? failure.type : 'cancelled', err: failure.message }, 'unit attempt failed');
       if (token !== undefined && failure instanceof ApplicationFailure && !failure.nonRetryable) {
         await noteUnitError(pool, jobId, unitNo, token, failure.type ?? 'internal', failure.message).catch(() => undefined);
