@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, MalformedResponseError, NotEntitledError, parseAggsBody } from '../../src/polygon/index.js';
 
-const FIXTURE = new URL('../../../shared/fixtures/polygon-recorded/AAPL-1-day-2005-04-01-2005-04-04.json', import.meta.url);
+const FIXTURE = new URL('../fixtures/polygon-recorded/AAPL-1-day-2005-04-01-2005-04-04.json', import.meta.url);
 
 const body = (results: unknown[] | undefined | null, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ ticker: 'T', status: 'OK', request_id: 'r1', ...(results === undefined ? {} : { results }), ...extra });
