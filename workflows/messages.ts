@@ -5,29 +5,20 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 export const BACKFILL_WORKFLOW_TYPE = 'BackfillWorkflow';
 export const workflowIdForJob = (jobId: string): string => `backfill-${jobId}`;
 
-export type JobStatus =
-  | 'pending'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'completed_with_errors'
-  | 'failed'
-  | 'cancelled';
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
-
-export type UnitStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-/** Why a unit failed, in words a user can act on. */
-export type FailureCode =
-  | 'not_entitled'
-  | 'unknown_ticker'
-  | 'bad_key'
-  | 'bad_request'
-  | 'rate_limited'
-  | 'upstream_error'
-  | 'bad_payload'
-  | 'deadline_exceeded'
-  | 'internal';
+export {
+  FAILURE_CODES,
+  FINAL_JOB_STATUSES,
+  JOB_STATUSES,
+  UNIT_STATUSES,
+  type FailureCode,
+  type FinalJobStatus,
+  type JobStatus,
+  type UnitStatus,
+  type UnitTimeouts,
+} from './vocabulary.js';
+import { FINAL_JOB_STATUSES, type FailureCode, type JobStatus, type UnitTimeouts } from './vocabulary.js';
+/** @deprecated use FINAL_JOB_STATUSES from ./vocabulary.js */
+export const FINAL_STATUSES: readonly JobStatus[] = FINAL_JOB_STATUSES;
 
 export interface BackfillInput {
   jobId: string;
@@ -90,11 +81,6 @@ export interface CarryState {
   status?: JobStatus;
   /** Set when the run continued while waiting for retries: the wait keeps its deadline. */
   retryDeadline?: string | null;
-}
-
-export interface UnitTimeouts {
-  unitDeadlineSeconds: number;
-  heartbeatTimeoutSeconds: number;
 }
 
 export interface Progress {

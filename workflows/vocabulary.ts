@@ -1,0 +1,42 @@
+// The product's words, defined once. The workflow, activities, src/db, the API schemas (z.enum),
+// the CLI, the bench and the dev launcher import these lists; the dashboard gets them from the API.
+// Migrations carry the same lists as SQL CHECK constraints, and test/db/vocabulary.test.ts reads
+// those constraints back from a migrated database to prove they are equal.
+// Pure data: this file is part of the workflow bundle, so it imports nothing.
+
+export const JOB_STATUSES = ['pending', 'running', 'paused', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** A job in one of these has stopped for good (until a retry restarts it). */
+export const FINAL_JOB_STATUSES = ['completed', 'completed_with_errors', 'failed', 'cancelled'] as const satisfies readonly JobStatus[];
+export type FinalJobStatus = (typeof FINAL_JOB_STATUSES)[number];
+export const isFinalJobStatus = (s: string): s is FinalJobStatus => (FINAL_JOB_STATUSES as readonly string[]).includes(s);
+
+/** A closed job with failed units: `/retry` restarts its workflow. */
+export const RESTARTABLE_JOB_STATUSES = ['completed_with_errors', 'failed'] as const satisfies readonly FinalJobStatus[];
+
+export const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type UnitStatus = (typeof UNIT_STATUSES)[number];
+
+/** Why a unit failed, in words a user can act on. */
+export const FAILURE_CODES = [
+  'not_entitled',
+  'unknown_ticker',
+  'bad_key',
+  'bad_request',
+  'rate_limited',
+  'upstream_error',
+  'bad_payload',
+  'deadline_exceeded',
+  'internal',
+] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Permanent Polygon errors: retrying cannot help, so the unit fails at once. */
+export const PERMANENT_FAILURE_CODES = ['not_entitled', 'unknown_ticker', 'bad_key', 'bad_request'] as const satisfies readonly FailureCode[];
+
+/** Per-unit activity timing, from the worker's config (see initJob); carried across continue-as-new. */
+export interface UnitTimeouts {
+  unitDeadlineSeconds: number;
+  heartbeatTimeoutSeconds: number;
+}
