@@ -4,5 +4,5 @@ export { SharedSimState, type SimStats } from './shared.js';
 export { type SimOptions, type SimFaults, type SimServeOptions, simOptionsFromEnv, SimOptionsError } from './options.js';
 export { expectedBars, expectedBarCount } from './expected.js';
 export { BarSource, type RangeQuery, type PageQuery, type PageSlice } from './source.js';
-export { MarketCalendar, nyseHolidays, nyseHolidayMap, marketOf, easterDay, type Market, type DaySession } from './calendar.js';
+export { MarketCalendar, marketOf, type Market, type DaySession } from './calendar.js';
 export { simSplitFor, tickerProfile, type TickerProfile } from './profile.js';
