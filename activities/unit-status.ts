@@ -1,4 +1,4 @@
-import { markUnitFailed as markFailedRow, requeueFailedUnits, cancelJobUnits, type FailedUnit, type RequeuedUnits } from '../src/db/unit-status.js';
+import { markUnitFailed as markFailedRow, requeueUnits as requeueRows, cancelJobUnits, type FailedUnit, type RequeuedUnits } from '../src/db/unit-status.js';
 import type { ActivityDeps } from './deps.js';
 import type { FailureCode } from '../workflows/messages.js';
 
@@ -20,7 +20,7 @@ export function createUnitStatusActivities({ pool, logger }: Pick<ActivityDeps, 
 
     /** Failed units back to pending (and the job back to running) for a retry. */
     async requeueUnits(input: { jobId: string; unitNos: number[] }): Promise<RequeuedUnits> {
-      const r = await requeueFailedUnits(pool, input.jobId, input.unitNos);
+      const r = await requeueRows(pool, input.jobId, input.unitNos);
       logger.info({ jobId: input.jobId, requeued: r.unitNos.length }, 'failed units requeued');
       return r;
     },

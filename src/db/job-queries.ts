@@ -1,8 +1,11 @@
 // Reads of the jobs table for the API. Dates come back as text (YYYY-MM-DD): a `date` parsed into a
 // JS Date would shift with the server's time zone.
 import type { Queryable } from './pool.js';
+import type { JobStatus } from '../../workflows/vocabulary.js';
+import { unitStatusCounts } from './sql-words.js';
+import type { UnitCounts } from './unit-queries.js';
 
-export type JobStatusValue = 'pending' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+export type JobStatusValue = JobStatus;
 
 export interface JobRow {
   jobId: string;
@@ -41,19 +44,10 @@ export async function getJobByIdempotencyKey(db: Queryable, key: string): Promis
   return rows[0] ?? null;
 }
 
-export interface RecentJobRow extends Omit<JobRow, 'symbols'> {
+export interface RecentJobRow extends Omit<JobRow, 'symbols'>, UnitCounts {
   /** At most `symbolsShown` of them; symbolsCount has the full number. */
   symbols: string[];
   symbolsCount: number;
-  pending: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  /** Units rows that exist; 0 until the workflow has created them. */
-  unitRows: number;
-  barsFetched: number;
-  barsInserted: number;
 }
 
 /**
@@ -78,11 +72,7 @@ export async function listRecentJobs(
               ORDER BY created_at DESC, job_id
               LIMIT $1) j
        CROSS JOIN LATERAL (
-         SELECT count(*) FILTER (WHERE u.status = 'pending')::int AS pending,
-                count(*) FILTER (WHERE u.status = 'running')::int AS running,
-                count(*) FILTER (WHERE u.status = 'completed')::int AS completed,
-                count(*) FILTER (WHERE u.status = 'failed')::int AS failed,
-                count(*) FILTER (WHERE u.status = 'cancelled')::int AS cancelled,
+         SELECT ${unitStatusCounts('u.status')},
                 count(*)::int AS unit_rows,
                 coalesce(sum(u.bars_fetched), 0)::bigint AS bars_fetched,
                 coalesce(sum(u.bars_inserted), 0)::bigint AS bars_inserted

@@ -1,7 +1,8 @@
 import type { Queryable } from './pool.js';
+import { isFinalJobStatus, type JobStatus } from '../../workflows/vocabulary.js';
 
-export type WritableJobStatus = 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
-const FINAL = new Set<WritableJobStatus>(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+/** Every status but `pending`, which only the API's insert writes. */
+export type WritableJobStatus = Exclude<JobStatus, 'pending'>;
 
 /**
  * Sets the job's status; a final status stamps completed_at, any other clears it (a job reopened
@@ -14,6 +15,6 @@ export async function setJobStatus(q: Queryable, jobId: string, status: Writable
             started_at = coalesce(started_at, now()),
             completed_at = CASE WHEN $4 THEN coalesce(completed_at, now()) ELSE NULL END
       WHERE job_id = $1`,
-    [jobId, status, error, FINAL.has(status)],
+    [jobId, status, error, isFinalJobStatus(status)],
   );
 }

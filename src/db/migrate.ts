@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +36,38 @@ export interface MigrationResult {
   skipped: string[];
 }
 
-/** Applies every migrations/NNN_*.sql not yet recorded, in order, each in its own transaction. */
+/** Thrown before anything is applied when an applied migration's file no longer matches its checksum. */
+export class MigrationChangedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly recorded: string,
+    readonly current: string,
+  ) {
+    super(
+      `migration ${file} was changed after it was applied (recorded checksum ${recorded.slice(0, 12)}, file now ${current.slice(0, 12)}): ` +
+        'restore the file and put the change in a new numbered migration',
+    );
+    this.name = 'MigrationChangedError';
+  }
+}
+
+/** sha256 of the file's text; line endings do not count, so a CRLF checkout is the same file. */
+export const migrationChecksum = (sql: string): string => createHash('sha256').update(sql.replace(/\r\n/g, '\n')).digest('hex');
+
+/**
+ * Applies every migrations/NNN_*.sql not yet recorded, in order, each in its own transaction, after
+ * checking that no applied file has changed since (its checksum is stored with it). A database
+ * that applied migrations before checksums were recorded gets them from the files on its first run.
+ */
 export async function migrate(connectionString: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   await ensureDatabase(connectionString);
-  const files = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const names = (await readdir(dir)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const files = await Promise.all(
+    names.map(async (file) => {
+      const sql = await readFile(join(dir, file), 'utf8');
+      return { file, version: file.replace(/\.sql$/, ''), sql, checksum: migrationChecksum(sql) };
+    }),
+  );
   const client = new pg.Client({ connectionString, application_name: 'backfill-migrate' });
   await client.connect();
   const result: MigrationResult = { applied: [], skipped: [] };
@@ -46,24 +75,34 @@ export async function migrate(connectionString: string, dir = MIGRATIONS_DIR): P
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
-    for (const file of files) {
-      const version = file.replace(/\.sql$/, '');
-      if (done.has(version)) {
-        result.skipped.push(version);
+    await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
+    const done = new Map(
+      (await client.query<{ version: string; checksum: string | null }>('SELECT version, checksum FROM schema_migrations')).rows.map((r) => [r.version, r.checksum]),
+    );
+    for (const f of files) {
+      if (!done.has(f.version)) continue;
+      const recorded = done.get(f.version);
+      if (recorded == null) {
+        await client.query('UPDATE schema_migrations SET checksum = $2 WHERE version = $1', [f.version, f.checksum]);
+      } else if (recorded !== f.checksum) {
+        throw new MigrationChangedError(f.file, recorded, f.checksum);
+      }
+    }
+    for (const f of files) {
+      if (done.has(f.version)) {
+        result.skipped.push(f.version);
         continue;
       }
-      const sql = await readFile(join(dir, file), 'utf8');
       await client.query('BEGIN');
       try {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+        await client.query(f.sql);
+        await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [f.version, f.checksum]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${f.file} failed: ${(err as Error).message}`);
       }
-      result.applied.push(version);
+      result.applied.push(f.version);
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => undefined);

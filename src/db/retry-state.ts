@@ -1,5 +1,11 @@
 import type { Pool } from './pool.js';
+import type { UnitStatus } from '../../workflows/vocabulary.js';
 import { withTransaction } from './transaction.js';
+import { requeueFailedUnits } from './requeue-units.js';
+import { sqlList } from './sql-words.js';
+
+// The units whose bars the workflow counts as done: a requeued or cancelled unit is not counted.
+const COUNTED = sqlList(['completed', 'failed'] satisfies UnitStatus[]);
 
 export interface RetryStateFilter {
   symbols?: readonly string[];
@@ -27,27 +33,12 @@ export interface RetryState {
  */
 export async function loadRetryState(pool: Pool, jobId: string, filter: RetryStateFilter, recentLimit = 20): Promise<RetryState> {
   return withTransaction(pool, async (c) => {
-    const requeued = await c.query<{ unit_no: number }>(
-      `UPDATE job_units
-          SET status = 'pending', error_code = NULL, error_message = NULL, completed_at = NULL,
-              attempts = attempts + 1, updated_at = now()
-        WHERE job_id = $1 AND status = 'failed'
-          AND ($2::text[] IS NULL OR symbol = ANY($2::text[]))
-          AND ($3::text[] IS NULL OR timeframe = ANY($3::text[]))
-        RETURNING unit_no`,
-      [jobId, filter.symbols ?? null, filter.timeframes ?? null],
-    );
-    if (requeued.rows.length > 0) {
-      await c.query(
-        `UPDATE jobs SET status = 'running', completed_at = NULL, error = NULL, updated_at = now() WHERE job_id = $1`,
-        [jobId],
-      );
-    }
+    const requeued = await requeueFailedUnits(c, jobId, filter);
     const sums = await c.query<{ completed: number; cancelled: number; fetched: number; inserted: number; started_at: Date | null }>(
       `SELECT count(*) FILTER (WHERE u.status = 'completed')::int AS completed,
               count(*) FILTER (WHERE u.status = 'cancelled')::int AS cancelled,
-              coalesce(sum(u.bars_fetched) FILTER (WHERE u.status IN ('completed', 'failed')), 0)::bigint AS fetched,
-              coalesce(sum(u.bars_inserted) FILTER (WHERE u.status IN ('completed', 'failed')), 0)::bigint AS inserted,
+              coalesce(sum(u.bars_fetched) FILTER (WHERE u.status IN (${COUNTED})), 0)::bigint AS fetched,
+              coalesce(sum(u.bars_inserted) FILTER (WHERE u.status IN (${COUNTED})), 0)::bigint AS inserted,
               (SELECT started_at FROM jobs WHERE job_id = $1) AS started_at
          FROM job_units u WHERE u.job_id = $1`,
       [jobId],
@@ -63,7 +54,7 @@ export async function loadRetryState(pool: Pool, jobId: string, filter: RetrySta
     );
     const s = sums.rows[0]!;
     return {
-      requeued: requeued.rows.map((r) => r.unit_no).sort((a, b) => a - b),
+      requeued: requeued.unitNos,
       failed: failed.rows.map((r) => r.unit_no),
       completed: s.completed,
       cancelled: s.cancelled,

@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { sqlList, OPEN_UNIT_STATUSES } from './sql-words.js';
 
 export interface UnitTotals {
   pages: number;
@@ -15,7 +16,7 @@ export type ClaimedUnit =
 
 interface Row {
   status: string;
-  attempts: number;
+  attempt_token: number;
   resume_cursor: unknown;
   pages: number;
   bars_fetched: number;
@@ -25,22 +26,22 @@ interface Row {
 const totals = (r: Row): UnitTotals => ({ pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted });
 
 /**
- * Starts an attempt of a unit: bumps `attempts` and hands its new value back as the attempt's
- * token. Every later write of the attempt is fenced on it, so an attempt that Temporal gave up on
- * (heartbeat timeout, killed worker that comes back) can never commit after its successor starts.
+ * Starts an attempt of a unit: counts it in `attempts` and moves `attempt_token` on, handing the new
+ * token back. Every later write of the attempt is fenced on it, so an attempt that Temporal gave up
+ * on (heartbeat timeout, killed worker that comes back) can never commit after its successor starts.
  */
 export async function claimUnit(q: Queryable, jobId: string, unitNo: number): Promise<ClaimedUnit> {
   const claimed = await q.query<Row>(
     `UPDATE job_units
-        SET attempts = attempts + 1, status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
-      WHERE job_id = $1 AND unit_no = $2 AND status IN ('pending', 'running')
-      RETURNING status, attempts, resume_cursor, pages, bars_fetched, bars_inserted`,
+        SET attempts = attempts + 1, attempt_token = attempt_token + 1, status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+      WHERE job_id = $1 AND unit_no = $2 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})
+      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted`,
     [jobId, unitNo],
   );
   const row = claimed.rows[0];
-  if (row) return { state: 'claimed', attemptToken: row.attempts, resumeCursor: row.resume_cursor, ...totals(row) };
+  if (row) return { state: 'claimed', attemptToken: row.attempt_token, resumeCursor: row.resume_cursor, ...totals(row) };
   const { rows } = await q.query<Row>(
-    'SELECT status, attempts, resume_cursor, pages, bars_fetched, bars_inserted FROM job_units WHERE job_id = $1 AND unit_no = $2',
+    'SELECT status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted FROM job_units WHERE job_id = $1 AND unit_no = $2',
     [jobId, unitNo],
   );
   const now = rows[0];
@@ -53,8 +54,8 @@ export async function completeUnit(q: Queryable, jobId: string, unitNo: number, 
   const { rows } = await q.query<Row>(
     `UPDATE job_units
         SET status = 'completed', completed_at = now(), updated_at = now(), error_code = NULL, error_message = NULL
-      WHERE job_id = $1 AND unit_no = $2 AND attempts = $3 AND status = 'running'
-      RETURNING status, attempts, resume_cursor, pages, bars_fetched, bars_inserted`,
+      WHERE job_id = $1 AND unit_no = $2 AND attempt_token = $3 AND status = 'running'
+      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted`,
     [jobId, unitNo, attemptToken],
   );
   return rows[0] ? totals(rows[0]) : null;
@@ -74,7 +75,7 @@ export async function noteUnitError(
 ): Promise<void> {
   await q.query(
     `UPDATE job_units SET error_code = $4, error_message = $5, updated_at = now()
-      WHERE job_id = $1 AND unit_no = $2 AND attempts = $3 AND status = 'running'`,
+      WHERE job_id = $1 AND unit_no = $2 AND attempt_token = $3 AND status = 'running'`,
     [jobId, unitNo, attemptToken, code, message.slice(0, 1000)],
   );
 }

@@ -1,35 +1,32 @@
 // Reads of job_units for the API: one aggregate for a job's totals, keyset pages for its units.
 import type { Queryable } from './pool.js';
+import type { UnitStatus } from '../../workflows/vocabulary.js';
+import { DONE_UNIT_STATUSES, sqlList, unitStatusCounts } from './sql-words.js';
 
-export type UnitStatusValue = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type UnitStatusValue = UnitStatus;
 
-export interface UnitSummary {
-  pending: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
+/** A job's units counted by status, with the bar totals: what every summary of a job carries. */
+export type UnitCounts = Record<UnitStatus, number> & {
   /** Units rows that exist; 0 until the workflow has created them. */
   unitRows: number;
   barsFetched: number;
   barsInserted: number;
+};
+
+export interface UnitSummary extends UnitCounts {
   /** Symbols whose every unit has finished (completed, failed or cancelled). */
   symbolsDone: number;
 }
 
 export async function getUnitSummary(db: Queryable, jobId: string): Promise<UnitSummary> {
   const { rows } = await db.query<UnitSummary>(
-    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
-            count(*) FILTER (WHERE status = 'running')::int AS running,
-            count(*) FILTER (WHERE status = 'completed')::int AS completed,
-            count(*) FILTER (WHERE status = 'failed')::int AS failed,
-            count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled,
+    `SELECT ${unitStatusCounts()},
             count(*)::int AS "unitRows",
             coalesce(sum(bars_fetched), 0)::bigint AS "barsFetched",
             coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
             (SELECT count(*)::int FROM (
                SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
-               HAVING bool_and(status IN ('completed', 'failed', 'cancelled'))) done) AS "symbolsDone"
+               HAVING bool_and(status IN (${sqlList(DONE_UNIT_STATUSES)}))) done) AS "symbolsDone"
        FROM job_units WHERE job_id = $1`,
     [jobId],
   );

@@ -1,6 +1,10 @@
 import type { Pool, Queryable } from './pool.js';
 import { withTransaction } from './transaction.js';
 import type { UnitTotals } from './unit-attempt.js';
+import { requeueFailedUnits, type RequeuedUnits } from './requeue-units.js';
+import { sqlList, OPEN_UNIT_STATUSES } from './sql-words.js';
+
+export type { RequeuedUnits } from './requeue-units.js';
 
 export interface FailedUnit extends UnitTotals {
   /** The unit's status after the call: 'failed', or what it already was ('completed', 'cancelled'). */
@@ -8,17 +12,17 @@ export interface FailedUnit extends UnitTotals {
 }
 
 /**
- * Marks a unit failed with its reason once its activity has given up. Bumping `attempts` fences
- * out a straggling attempt. A unit that already completed (its last attempt committed the end but
+ * Marks a unit failed with its reason once its activity has given up. Moving `attempt_token` on
+ * fences out a straggling attempt. A unit that already completed (its last attempt committed the end but
  * the result was lost) stays completed, and the caller learns so.
  */
 export async function markUnitFailed(q: Queryable, jobId: string, unitNo: number, code: string, message: string): Promise<FailedUnit | null> {
   const { rows } = await q.query<{ status: string; pages: number; bars_fetched: number; bars_inserted: number }>(
     `WITH upd AS (
        UPDATE job_units
-          SET status = 'failed', error_code = $3, error_message = $4, attempts = attempts + 1,
+          SET status = 'failed', error_code = $3, error_message = $4, attempt_token = attempt_token + 1,
               completed_at = now(), updated_at = now()
-        WHERE job_id = $1 AND unit_no = $2 AND status IN ('pending', 'running')
+        WHERE job_id = $1 AND unit_no = $2 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})
         RETURNING status, pages, bars_fetched, bars_inserted
      )
      SELECT * FROM upd
@@ -31,40 +35,9 @@ export async function markUnitFailed(q: Queryable, jobId: string, unitNo: number
   return r ? { status: r.status, pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted } : null;
 }
 
-export interface RequeuedUnits {
-  unitNos: number[];
-  /** Sums over the requeued units of what they had stored before; the workflow un-counts them. */
-  barsFetched: number;
-  barsInserted: number;
-}
-
-/**
- * Puts failed units back to pending (error cleared, cursor kept: what was stored stays stored) and
- * reopens the job, in one transaction so that Postgres never shows a finished job with pending units.
- */
-export async function requeueFailedUnits(pool: Pool, jobId: string, unitNos: readonly number[]): Promise<RequeuedUnits> {
-  return withTransaction(pool, async (c) => {
-    const { rows } = await c.query<{ unit_no: number; bars_fetched: number; bars_inserted: number }>(
-      `UPDATE job_units
-          SET status = 'pending', error_code = NULL, error_message = NULL, completed_at = NULL,
-              attempts = attempts + 1, updated_at = now()
-        WHERE job_id = $1 AND unit_no = ANY($2::int[]) AND status = 'failed'
-        RETURNING unit_no, bars_fetched, bars_inserted`,
-      [jobId, unitNos],
-    );
-    if (rows.length > 0) {
-      await c.query(
-        `UPDATE jobs SET status = 'running', completed_at = NULL, error = NULL, updated_at = now()
-          WHERE job_id = $1 AND status <> 'paused'`,
-        [jobId],
-      );
-    }
-    return {
-      unitNos: rows.map((r) => r.unit_no).sort((a, b) => a - b),
-      barsFetched: rows.reduce((s, r) => s + r.bars_fetched, 0),
-      barsInserted: rows.reduce((s, r) => s + r.bars_inserted, 0),
-    };
-  });
+/** Failed units back to pending and the job reopened, in one transaction (see requeueFailedUnits). */
+export async function requeueUnits(pool: Pool, jobId: string, unitNos: readonly number[]): Promise<RequeuedUnits> {
+  return withTransaction(pool, (c) => requeueFailedUnits(c, jobId, { unitNos }));
 }
 
 /** Cancels every unit not yet finished and the job itself, together. */
@@ -72,8 +45,8 @@ export async function cancelJobUnits(pool: Pool, jobId: string): Promise<number>
   return withTransaction(pool, async (c) => {
     const { rowCount } = await c.query(
       `UPDATE job_units
-          SET status = 'cancelled', attempts = attempts + 1, completed_at = now(), updated_at = now()
-        WHERE job_id = $1 AND status IN ('pending', 'running')`,
+          SET status = 'cancelled', attempt_token = attempt_token + 1, completed_at = now(), updated_at = now()
+        WHERE job_id = $1 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})`,
       [jobId],
     );
     await c.query(

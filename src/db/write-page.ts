@@ -2,12 +2,13 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from './pool.js';
+import { withTransaction } from './transaction.js';
 import { encodeBarsBinary, STAGE_COLUMNS, type BarRow } from './copy-binary.js';
 
 export interface PageToWrite {
   jobId: string;
   unitNo: number;
-  /** The `attempts` value this activity attempt claimed; the fence against a superseded attempt. */
+  /** The `attempt_token` this activity attempt claimed; the fence against a superseded attempt. */
   attemptToken: number;
   seriesId: number;
   bars: readonly BarRow[];
@@ -28,6 +29,9 @@ export class WriteAbortedError extends Error {
     this.name = 'WriteAbortedError';
   }
 }
+
+/** The fence said another attempt owns the unit: roll back, report `committed: false`. */
+class NotOwned extends Error {}
 
 /**
  * Writes pages of bars idempotently: binary COPY into a per-connection temp stage, then one
@@ -50,53 +54,45 @@ export function createPageWriter(pool: Pool) {
   }
 
   return async function writePage(page: PageToWrite, signal?: AbortSignal): Promise<PageWritten> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
     const check = () => {
       if (signal?.aborted) throw new WriteAbortedError();
     };
     try {
-      await ensureStage(client);
-      await client.query('BEGIN');
-      try {
-        if (page.bars.length > 0) {
-          const payload = encodeBarsBinary(page.bars);
-          await pipeline(Readable.from([payload]), client.query(copyFrom(`COPY bars_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
+      return await withTransaction(
+        pool,
+        async (client) => {
+          if (page.bars.length > 0) {
+            const payload = encodeBarsBinary(page.bars);
+            await pipeline(Readable.from([payload]), client.query(copyFrom(`COPY bars_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
+            check();
+          }
+          const { rows } = await client.query<{ inserted: number }>(
+            `WITH ins AS (
+               INSERT INTO bars (series_id, ts, open, high, low, close, volume, vwap, trades)
+               SELECT $1, ${STAGE_COLUMNS} FROM bars_stage
+               ON CONFLICT DO NOTHING
+               RETURNING 1
+             ), n AS (SELECT count(*)::int AS inserted FROM ins)
+             UPDATE job_units
+                SET resume_cursor = $5::jsonb, pages = pages + 1,
+                    bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted,
+                    error_code = NULL, error_message = NULL, updated_at = now()
+               FROM n
+              WHERE job_id = $2 AND unit_no = $3 AND attempt_token = $4 AND status = 'running'
+              RETURNING n.inserted`,
+            [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.bars.length],
+          );
           check();
-        }
-        const { rows } = await client.query<{ inserted: number }>(
-          `WITH ins AS (
-             INSERT INTO bars (series_id, ts, open, high, low, close, volume, vwap, trades)
-             SELECT $1, ${STAGE_COLUMNS} FROM bars_stage
-             ON CONFLICT DO NOTHING
-             RETURNING 1
-           ), n AS (SELECT count(*)::int AS inserted FROM ins)
-           UPDATE job_units
-              SET resume_cursor = $5::jsonb, pages = pages + 1,
-                  bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted,
-                  error_code = NULL, error_message = NULL, updated_at = now()
-             FROM n
-            WHERE job_id = $2 AND unit_no = $3 AND attempts = $4 AND status = 'running'
-            RETURNING n.inserted`,
-          [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.bars.length],
-        );
-        check();
-        if (!rows[0]) {
-          await client.query('ROLLBACK');
-          return { committed: false, inserted: 0 };
-        }
-        await client.query('COMMIT');
-        return { committed: true, inserted: rows[0].inserted };
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-        throw err;
-      }
+          // Rolled back: the bars of a superseded attempt must not land either.
+          if (!rows[0]) throw new NotOwned();
+          return { committed: true, inserted: rows[0].inserted };
+        },
+        // A connection that failed mid-COPY is in an unknown protocol state: never reuse it.
+        { prepare: ensureStage, discardOn: (err) => !(err instanceof WriteAbortedError || err instanceof NotOwned) },
+      );
     } catch (err) {
-      // A connection that failed mid-COPY is in an unknown protocol state: never reuse it.
-      if (!(err instanceof WriteAbortedError) && !broken) broken = err as Error;
+      if (err instanceof NotOwned) return { committed: false, inserted: 0 };
       throw err;
-    } finally {
-      client.release(broken);
     }
   };
 }

@@ -1,7 +1,8 @@
-import { inject } from 'vitest';
-import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createPool, type Pool } from '../../src/db/pool.js';
+import { cloneDatabase, uniqueDatabaseName, type TestDatabase } from './databases.js';
+
+export type { TestDatabase } from './databases.js';
 
 export const temporalAddress = () => inject('temporalAddress');
 
@@ -10,41 +11,39 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
-export interface TestDatabase {
-  url: string;
-  name: string;
-  pool: Pool;
-  drop(): Promise<void>;
+/** A fresh migrated database cloned from the run's template (fast: a file copy, no migrations). */
+export function createTestDatabase(label = 'db'): Promise<TestDatabase> {
+  return cloneDatabase({
+    adminUrl: inject('adminDatabaseUrl'),
+    template: inject('templateDatabase'),
+    name: uniqueDatabaseName(`bf_test_${inject('runId')}`, label),
+  });
 }
 
-/** A fresh migrated database cloned from the run's template (fast: a file copy, no migrations). */
-export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
-  const admin = inject('adminDatabaseUrl');
-  const name = `bf_test_${inject('runId')}_${label.replace(/\W/g, '').slice(0, 20)}_${randomBytes(3).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(inject('templateDatabase'))}`);
-  } finally {
-    await client.end();
-  }
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const pool = createPool({ connectionString: url, max: 10, applicationName: 'backfill-test' });
+/**
+ * A test database for the enclosing describe block: created before its tests, dropped after them.
+ * The returned object reads through to it, so it can be held from declaration time.
+ */
+export function useTestDatabase(label: string): TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(label);
+  });
+  afterAll(() => db?.drop());
+  const current = () => {
+    if (!db) throw new Error(`test database ${label} used outside its describe block's tests`);
+    return db;
+  };
   return {
-    url,
-    name,
-    pool,
-    async drop() {
-      await pool.end();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+    get url() {
+      return current().url;
     },
+    get name() {
+      return current().name;
+    },
+    get pool() {
+      return current().pool;
+    },
+    drop: () => current().drop(),
   };
 }

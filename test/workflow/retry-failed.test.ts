@@ -47,7 +47,8 @@ describe('retryFailed', () => {
     // Postgres says the same without the workflow.
     expect((await jobRow(db.pool, jobId))!.status).toBe('completed_with_errors');
     const failedRows = (await unitRows(db.pool, jobId)).filter((u) => u.status === 'failed');
-    expect(failedRows.map((u) => [u.symbol, u.error_code, u.attempts])).toEqual([['NFLX', 'not_entitled', 2], ['NFLX', 'not_entitled', 2]]);
+    // A permanent error is not retried: each unit ran exactly once.
+    expect(failedRows.map((u) => [u.symbol, u.error_code, u.attempts])).toEqual([['NFLX', 'not_entitled', 1], ['NFLX', 'not_entitled', 1]]);
     expect(failedRows[0]!.error_message).toMatch(/not|author|entitle|plan/i);
     const desc = await handle.describe();
     expect(desc.searchAttributes.BackfillStatus).toEqual(['completed_with_errors']);

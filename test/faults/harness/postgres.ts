@@ -3,13 +3,12 @@
 //   for scenarios that stop Postgres: stopping it touches nothing else on the machine.
 // - Fresh databases cloned from the run's migrated template on the shared Postgres for the others.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { inject } from 'vitest';
-import { createPool, type Pool } from '../../../src/db/pool.js';
+import { createPool } from '../../../src/db/pool.js';
+import { cloneDatabase, uniqueDatabaseName, type TestDatabase } from '../../helpers/databases.js';
 import { migrate } from '../../../src/db/migrate.js';
 import { freePort } from '../../../src/temporal/dev-server.js';
 
@@ -45,9 +44,11 @@ export interface PrivatePostgres {
 
 /**
  * initdb + pg_ctl start on a free port in a temp dir. Postgres refuses to run as root, so as root
- * the cluster belongs to (and every command runs as) the `postgres` OS user.
+ * the cluster belongs to (and every command runs as) the `postgres` OS user. Everything the server
+ * writes, its log included, stays in that temp dir, which its user owns: the checkout may sit in a
+ * private (0700) folder that user cannot reach. `copyLogTo` gets a copy of the log after every stop.
  */
-export async function startPrivatePostgres(opts: { logFile?: string } = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(opts: { copyLogTo?: string } = {}): Promise<PrivatePostgres> {
   const bin = pgBinDir();
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? osUser('postgres') : undefined;
@@ -55,11 +56,10 @@ export async function startPrivatePostgres(opts: { logFile?: string } = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), 'bf-faults-pg-'));
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
-  const log = opts.logFile ?? join(dir, 'postgres.log');
-  if (opts.logFile) {
-    writeFileSync(log, '');
-    if (owner) chownSync(log, owner.uid, owner.gid);
-  }
+  const log = join(dir, 'postgres.log');
+  const copyLog = () => {
+    if (opts.copyLogTo && existsSync(log)) copyFileSync(log, opts.copyLogTo);
+  };
   const run = (exe: string, args: string[]) => {
     const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, exe), ...args]] : [join(bin, exe), args];
     return execFileSync(cmd, argv as string[], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -87,8 +87,12 @@ export async function startPrivatePostgres(opts: { logFile?: string } = {}): Pro
       up = true;
     },
     stop(mode = 'fast') {
-      run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
-      up = false;
+      try {
+        run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+        up = false;
+      } finally {
+        copyLog();
+      }
     },
     isUp: () => up,
     destroy() {
@@ -99,6 +103,7 @@ export async function startPrivatePostgres(opts: { logFile?: string } = {}): Pro
           /* already down */
         }
       }
+      copyLog();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -106,58 +111,25 @@ export async function startPrivatePostgres(opts: { logFile?: string } = {}): Pro
   return self;
 }
 
-export interface FaultDatabase {
-  url: string;
-  name: string;
-  pool: Pool;
-  drop(): Promise<void>;
-}
+export type FaultDatabase = TestDatabase;
 
 /** A fresh migrated database on the shared Postgres, cloned from the suite's template. */
-export async function createFaultDatabase(label: string): Promise<FaultDatabase> {
-  const admin = inject('adminDatabaseUrl');
-  const name = `bf_faults_${inject('runId')}_${label.replace(/\W/g, '').slice(0, 20)}_${randomBytes(3).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(inject('templateDatabase'))}`);
-  } finally {
-    await client.end();
-  }
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const pool = createPool({ connectionString: url, max: 4, applicationName: 'backfill-faults' });
-  return {
-    url,
-    name,
-    pool,
-    async drop() {
-      await pool.end();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
+export function createFaultDatabase(label: string): Promise<FaultDatabase> {
+  return cloneDatabase({
+    adminUrl: inject('adminDatabaseUrl'),
+    template: inject('templateDatabase'),
+    name: uniqueDatabaseName(`bf_faults_${inject('runId')}`, label),
+    poolMax: 4,
+    applicationName: 'backfill-faults',
+  });
 }
 
-/** A migrated database on a private cluster. */
+/** A migrated database on a private cluster (the cluster goes with it: nothing to drop). */
 export async function createPrivateDatabase(server: PrivatePostgres, name = 'backfill'): Promise<FaultDatabase> {
   const url = server.url(name);
   await migrate(url);
   const pool = createPool({ connectionString: url, max: 4, applicationName: 'backfill-faults' });
-  return {
-    url,
-    name,
-    pool,
-    async drop() {
-      await pool.end().catch(() => undefined);
-    },
-  };
+  return { url, name, pool, drop: () => pool.end().catch(() => undefined) };
 }
 
 /** Plain-text dump of a database (schema + data) with the machine's pg_dump. */

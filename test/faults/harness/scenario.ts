@@ -63,7 +63,7 @@ export async function setupScenario(name: string, opts: ScenarioOptions = {}): P
     let pg: PrivatePostgres | undefined;
     let db: FaultDatabase;
     if (opts.privatePostgres) {
-      pg = await startPrivatePostgres({ logFile: join(dir, 'postgres.log') });
+      pg = await startPrivatePostgres({ copyLogTo: join(dir, 'postgres.log') });
       cleanups.push(async () => pg!.destroy());
       db = await createPrivateDatabase(pg);
       report.setup(`private Postgres on 127.0.0.1:${pg.port} (${pg.dir})`);
