@@ -22,8 +22,8 @@ import { createLogger } from '../src/logger.js';
 import { createWorker } from '../src/worker.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startPolygonSim } from '../src/polygon-sim/index.js';
+import { BackfillWorkflow } from '../workflows/backfill.js';
 import {
-  BACKFILL_WORKFLOW_TYPE,
   pauseUpdate,
   progressQuery,
   resumeUpdate,
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   try {
     await mkdir(OUT_DIR, { recursive: true });
-    const start = (input: BackfillInput) => client.workflow.start(BACKFILL_WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdForJob(input.jobId), args: [input] });
+    const start = (input: BackfillInput) => client.workflow.start(BackfillWorkflow, { taskQueue, workflowId: workflowIdForJob(input.jobId), args: [input] });
     const base = { symbols: ['AAPL', 'NFLX', 'MSFT'], timeframes: ['1d', '1h'], startDate: '2024-05-06', endDate: '2024-05-08', adjusted: true, concurrency: 2 };
 
     // 1. Pause and resume, a not-entitled symbol, the retry window, retryFailed after the fix.

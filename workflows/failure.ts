@@ -1,17 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { FailureCode } from './messages.js';
+import { FAILURE_CODES, type FailureCode } from './vocabulary.js';
 
-const CODES = new Set<string>([
-  'not_entitled',
-  'unknown_ticker',
-  'bad_key',
-  'bad_request',
-  'rate_limited',
-  'upstream_error',
-  'bad_payload',
-  'deadline_exceeded',
-  'internal',
-]);
+const isFailureCode = (s: string | null | undefined): s is FailureCode => (FAILURE_CODES as readonly unknown[]).includes(s);
 
 /**
  * Names why a unit's activity finally failed. Activities throw ApplicationFailures typed with a
@@ -24,7 +14,7 @@ export function describeFailure(err: unknown): { code: FailureCode; message: str
   let timedOut = false;
   for (let depth = 0; cur && depth < 10; depth++) {
     if (cur instanceof ApplicationFailure) {
-      const code = (cur.type && CODES.has(cur.type) ? cur.type : 'internal') as FailureCode;
+      const code: FailureCode = isFailureCode(cur.type) ? cur.type : 'internal';
       return { code, message: timedOut ? `unit deadline exceeded; last error: ${cur.message}` : cur.message };
     }
     if (cur instanceof TimeoutFailure) timedOut = true;

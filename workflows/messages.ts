@@ -2,7 +2,6 @@
 // API, CLI and tests import the same definitions, so names and payload types cannot drift.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-export const BACKFILL_WORKFLOW_TYPE = 'BackfillWorkflow';
 export const workflowIdForJob = (jobId: string): string => `backfill-${jobId}`;
 
 export {

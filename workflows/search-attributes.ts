@@ -1,7 +1,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-// The same keys as src/temporal/search-attributes.ts (which registers them on the server); defined
-// again here because workflow code may not import from src/ (lint keeps the bundle deterministic).
+// The job's search attributes, defined once: the workflow upserts them, the API sets them at start,
+// and src/temporal/search-attributes.ts registers them on the server (it re-exports these). They
+// let users find jobs in the Temporal Web UI by id, size and status.
 export const JOB_ID = defineSearchAttributeKey('BackfillJobId', SearchAttributeType.KEYWORD);
 export const SYMBOLS_COUNT = defineSearchAttributeKey('BackfillSymbolsCount', SearchAttributeType.INT);
 export const JOB_STATUS = defineSearchAttributeKey('BackfillStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [JOB_ID, SYMBOLS_COUNT, JOB_STATUS] as const;

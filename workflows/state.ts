@@ -1,3 +1,4 @@
+import type { LoadRetryStateOutput } from '../activities/index.js';
 import type {
   BackfillInput,
   CarryState,
@@ -12,6 +13,12 @@ import type {
 import { unitRef, unitsTotalOf } from './units.js';
 
 export const RECENT_FAILURES = 20;
+
+/**
+ * Where the workflow's main line is. Message validators read it: a job being cancelled takes no
+ * retry, a job that is finishing or waiting for retries has nothing to pause.
+ */
+export type Stage = 'running' | 'finishing' | 'waiting' | 'cancelling';
 
 interface Totals {
   barsFetched: number;
@@ -37,8 +44,17 @@ export class JobState {
   barsInserted = 0;
   recentFailures: UnitFailure[] = [];
   running = new Map<number, UnitRef>();
-  paused = false;
-  status: JobStatus = 'running';
+  /**
+   * The job's status as Postgres and the BackfillStatus search attribute show it, and the only
+   * place the workflow keeps it: `paused` is derived from it. `pending` until initJob answers.
+   */
+  status: JobStatus = 'pending';
+  stage: Stage = 'running';
+  /**
+   * Histories recorded before the `pause-during-init` patch: a pause that arrived during initJob
+   * was overwritten by `running` but still held the units until a resume. Only those replays set it.
+   */
+  legacyHold = false;
   startedAt: string;
   updatedAt: string;
   run = 1;
@@ -67,13 +83,34 @@ export class JobState {
       this.barsFetched = c.barsFetched;
       this.barsInserted = c.barsInserted;
       this.recentFailures = c.recentFailures.slice(0, RECENT_FAILURES);
-      this.paused = c.paused;
       this.startedAt = c.startedAt;
       this.run = c.run + 1;
       this.settings = c.settings;
       this.status = c.status ?? (c.paused ? 'paused' : 'running');
+      this.legacyHold = c.paused && !this.paused;
       this.retryDeadline = c.retryDeadline ?? null;
     }
+  }
+
+  get paused(): boolean {
+    return this.status === 'paused';
+  }
+
+  /**
+   * A job restarted to retry its failed units: Postgres (loadRetryState) is the truth, the previous
+   * run's memory is gone. Every fresh unit was created by the first run, so the cursor is at the end.
+   */
+  reopen(s: LoadRetryStateOutput): void {
+    this.settings = s.settings;
+    this.nextUnitNo = this.unitsTotal;
+    this.retryQueue = [...s.requeued];
+    this.failed = new Set(s.failed);
+    this.completed = s.completed;
+    this.cancelled = s.cancelled;
+    this.barsFetched = s.barsFetched;
+    this.barsInserted = s.barsInserted;
+    this.recentFailures = s.recentFailures.slice(0, RECENT_FAILURES) as UnitFailure[];
+    if (s.startedAt) this.startedAt = s.startedAt;
   }
 
   touch(now: string): void {
@@ -85,7 +122,7 @@ export class JobState {
   }
 
   canStart(concurrency: number): boolean {
-    return !this.paused && this.running.size < concurrency && this.hasQueued();
+    return !this.paused && !this.legacyHold && this.running.size < concurrency && this.hasQueued();
   }
 
   /** Nothing running, nothing queued, no retry about to be queued: the units are all finished. */
@@ -193,7 +230,7 @@ export class JobState {
       barsFetched: this.barsFetched,
       barsInserted: this.barsInserted,
       recentFailures: this.recentFailures,
-      paused: this.paused,
+      paused: this.paused || this.legacyHold,
       startedAt: this.startedAt,
       run: this.run,
       settings: this.settings,

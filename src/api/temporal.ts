@@ -5,8 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { JobRow } from '../db/job-queries.js';
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from '../temporal/search-attributes.js';
+import { BackfillWorkflow } from '../../workflows/backfill.js';
 import {
-  BACKFILL_WORKFLOW_TYPE,
   pauseSignal,
   pauseUpdate,
   progressQuery,
@@ -97,7 +97,7 @@ export function createWorkflows(client: Client, config: Config, timeouts: Tempor
     async ensureStarted(job) {
       try {
         await call(() =>
-          client.workflow.start(BACKFILL_WORKFLOW_TYPE, {
+          client.workflow.start(BackfillWorkflow, {
             workflowId: job.workflowId,
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             args: [inputForJob(job, config)],
@@ -114,7 +114,7 @@ export function createWorkflows(client: Client, config: Config, timeouts: Tempor
 
     async restartForRetry(job, retry) {
       await call(() =>
-        client.workflow.start(BACKFILL_WORKFLOW_TYPE, {
+        client.workflow.start(BackfillWorkflow, {
           workflowId: job.workflowId,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           args: [inputForJob(job, config, retry)],

@@ -1,13 +1,12 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes.js';
 
-// Registered on the dev server at start (see dev-server.ts) and by docker-compose's setup step;
-// they let users find jobs in the Temporal Web UI by id, size and status.
-export const JOB_ID = defineSearchAttributeKey('BackfillJobId', SearchAttributeType.KEYWORD);
-export const SYMBOLS_COUNT = defineSearchAttributeKey('BackfillSymbolsCount', SearchAttributeType.INT);
-export const JOB_STATUS = defineSearchAttributeKey('BackfillStatus', SearchAttributeType.KEYWORD);
+// Registered on the dev server at start (see dev-server.ts) and by docker-compose's setup step.
+export { JOB_ID, JOB_STATUS, SEARCH_ATTRIBUTE_KEYS, SYMBOLS_COUNT } from '../../workflows/search-attributes.js';
 
-export const SEARCH_ATTRIBUTE_FLAGS: Record<string, 'Keyword' | 'Int'> = {
-  BackfillJobId: 'Keyword',
-  BackfillSymbolsCount: 'Int',
-  BackfillStatus: 'Keyword',
-};
+type KeyType = (typeof SEARCH_ATTRIBUTE_KEYS)[number]['type'];
+/** The `temporal operator search-attribute create --type` (and dev server flag) word for each key type. */
+const CLI_TYPE: Record<KeyType, 'Keyword' | 'Int'> = { KEYWORD: 'Keyword', INT: 'Int' };
+
+export const SEARCH_ATTRIBUTE_FLAGS: Record<string, 'Keyword' | 'Int'> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, CLI_TYPE[k.type]]),
+);

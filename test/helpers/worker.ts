@@ -10,7 +10,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { createWorker } from '../../src/worker.js';
-import { BACKFILL_WORKFLOW_TYPE, workflowIdForJob, type BackfillInput, type Progress } from '../../workflows/messages.js';
+import { BackfillWorkflow } from '../../workflows/backfill.js';
+import { workflowIdForJob, type BackfillInput, type Progress } from '../../workflows/messages.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TEST_POLYGON_KEY = 'test-polygon-key';
@@ -197,7 +198,7 @@ export async function startBackfill(
   input: Pick<BackfillInput, 'jobId' | 'symbols' | 'timeframes' | 'startDate' | 'endDate'> & Partial<BackfillInput>,
 ): Promise<WorkflowHandle> {
   const full: BackfillInput = { adjusted: true, concurrency: 4, retryWindowSeconds: 0, ...input };
-  return client.workflow.start(BACKFILL_WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdForJob(input.jobId), args: [full] });
+  return client.workflow.start(BackfillWorkflow, { taskQueue, workflowId: workflowIdForJob(input.jobId), args: [full] });
 }
 
 /** The workflow's result (its final Progress). */

@@ -7,7 +7,8 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
 import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
 import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
-import { BACKFILL_WORKFLOW_TYPE, progressQuery, retryFailedSignal, retryFailedUpdate, workflowIdForJob, type BackfillInput } from '../../workflows/messages.js';
+import { BackfillWorkflow } from '../../workflows/backfill.js';
+import { progressQuery, retryFailedSignal, retryFailedUpdate, workflowIdForJob, type BackfillInput } from '../../workflows/messages.js';
 import { expectExactBars, expectedCounts, jobRow, unitRows, waitFor } from './support.js';
 
 const RANGE = { symbols: ['AAPL', 'NFLX', 'MSFT'], timeframes: ['1d', '1h'], startDate: '2024-05-06', endDate: '2024-05-10' };
@@ -89,7 +90,7 @@ describe('retryFailed', () => {
     sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     // What the API does for POST /retry on a closed job: same workflow id, same input, `retry` set.
     const input: BackfillInput = { jobId, ...range, adjusted: true, concurrency: 4, retryWindowSeconds: 0, retry: { symbols: ['MSFT'] } };
-    const again = await client.workflow.start(BACKFILL_WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdForJob(jobId), args: [input] });
+    const again = await client.workflow.start(BackfillWorkflow, { taskQueue, workflowId: workflowIdForJob(jobId), args: [input] });
     const result = await resultOf(again);
     const expected = expectedCounts(range);
     expect(result.status).toBe('completed');

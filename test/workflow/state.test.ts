@@ -88,3 +88,53 @@ describe('JobState', () => {
     expect(s.outcome()).toBe('failed');
   });
 });
+
+describe('JobState: one status, one way back from Postgres', () => {
+  it('derives `paused` from the status it holds, and starts nothing while paused', () => {
+    const s = new JobState(input, 'now');
+    expect(s.status).toBe('pending');
+    s.status = 'running';
+    expect([s.paused, s.canStart(2)]).toEqual([false, true]);
+    s.status = 'paused';
+    expect([s.paused, s.canStart(2), s.progress().paused, s.progress().status]).toEqual([true, false, true, 'paused']);
+    const next = new JobState({ ...input, carry: s.carry() }, 'later');
+    expect([next.status, next.paused, next.canStart(2)]).toEqual(['paused', true, false]);
+  });
+
+  it('keeps holding the units of a run recorded with a pause overwritten by `running` (pre-patch histories)', () => {
+    const s = new JobState(input, 'now');
+    s.status = 'running';
+    s.legacyHold = true;
+    expect(s.canStart(2)).toBe(false);
+    // Carried the way the old code carried it: paused, status running.
+    expect(s.carry()).toMatchObject({ paused: true, status: 'running' });
+    const next = new JobState({ ...input, carry: s.carry() }, 'later');
+    expect([next.status, next.legacyHold, next.canStart(2)]).toEqual(['running', true, false]);
+    const plain = new JobState({ ...input, carry: { ...s.carry(), paused: false } }, 'later');
+    expect([plain.legacyHold, plain.canStart(2)]).toEqual([false, true]);
+  });
+
+  it('rebuilds a retried job from loadRetryState in one call: requeued units first, fresh units none', () => {
+    const s = new JobState(input, '2024-01-03T00:00:00.000Z');
+    s.reopen({
+      settings: { unitDeadlineSeconds: 60, heartbeatTimeoutSeconds: 5 },
+      requeued: [1, 4],
+      failed: [5],
+      completed: 3,
+      cancelled: 0,
+      barsFetched: 300,
+      barsInserted: 250,
+      startedAt: '2024-01-01T00:00:00.000Z',
+      recentFailures: [{ unitNo: 5, symbol: 'X:BTCUSD', timeframe: '1d', code: 'not_entitled', message: 'no plan', at: '2024-01-02T00:00:00.000Z' }],
+    });
+    expect(s.counts()).toEqual({ pending: 2, running: 0, completed: 3, failed: 1, cancelled: 0 });
+    expect(s.settings).toEqual({ unitDeadlineSeconds: 60, heartbeatTimeoutSeconds: 5 });
+    expect(s.progress()).toMatchObject({ barsFetched: 300, barsInserted: 250, startedAt: '2024-01-01T00:00:00.000Z' });
+    expect(s.recentFailures.map((f) => [f.unitNo, f.code])).toEqual([[5, 'not_entitled']]);
+    expect([s.takeNext().ref.unitNo, s.takeNext().ref.unitNo]).toEqual([1, 4]);
+    expect(s.hasQueued()).toBe(false);
+    s.unitCompleted(1, { barsFetched: 10, barsInserted: 10 });
+    s.unitCompleted(4, { barsFetched: 10, barsInserted: 10 });
+    expect([s.drained(), s.outcome()]).toEqual([true, 'completed_with_errors']);
+  });
+});
