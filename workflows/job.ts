@@ -297,16 +297,22 @@ export class BackfillJob {
     const { state } = this;
     const outcome = state.outcome();
     const waitForRetries = outcome !== 'completed' && this.input.retryWindowSeconds > 0;
+    // The window opens with the status that announces it: nobody sees one without the other.
+    if (waitForRetries) state.retryDeadline ??= this.retryDeadlineFromNow();
     if (state.status === outcome) return { write: null, waitForRetries };
     const error = outcome === 'completed' ? null : `${state.failed.size} of ${state.unitsTotal} units failed`;
     return { write: this.setStatus(outcome, error), waitForRetries };
+  }
+
+  private retryDeadlineFromNow(): string {
+    return new Date(Date.now() + this.input.retryWindowSeconds * 1000).toISOString();
   }
 
   /** Phase 4, for a job with failed units: stays open for retryFailed until the window closes. */
   async waitForRetries(): Promise<WaitOutcome> {
     const { state } = this;
     state.stage = 'waiting';
-    state.retryDeadline ??= new Date(Date.now() + this.input.retryWindowSeconds * 1000).toISOString();
+    state.retryDeadline ??= this.retryDeadlineFromNow();
     const wake = () => state.requeueing > 0 || state.hasQueued();
     const left = Date.parse(state.retryDeadline) - Date.now();
     const woke = left > 0 ? await condition(() => wake() || this.mustContinue(), left) : wake();
