@@ -35,6 +35,26 @@ export type FailureCode = (typeof FAILURE_CODES)[number];
 /** Permanent Polygon errors: retrying cannot help, so the unit fails at once. */
 export const PERMANENT_FAILURE_CODES = ['not_entitled', 'unknown_ticker', 'bad_key', 'bad_request'] as const satisfies readonly FailureCode[];
 
+/**
+ * What a stored bar can be wrong about (src/ingest/validate.ts checks a page for each; the simulator
+ * can serve a bad bar of each kind).
+ */
+export const VALIDATION_RULES = [
+  'price_not_finite',
+  'price_not_positive',
+  'high_below_low',
+  'open_outside_range',
+  'close_outside_range',
+  'volume_invalid',
+  'vwap_outside_range',
+  'ts_misaligned',
+  'ts_out_of_range',
+  'ts_duplicate',
+  'ts_out_of_order',
+  'closed_day',
+] as const;
+export type ValidationRule = (typeof VALIDATION_RULES)[number];
+
 /** Per-unit activity timing, from the worker's config (see initJob); carried across continue-as-new. */
 export interface UnitTimeouts {
   unitDeadlineSeconds: number;
