@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// `npx backfill ...`: runs the TypeScript CLI (src/cli/main.ts) through tsx's loader API, so the
-// package needs no build step. Plain Node 20+.
-import { tsImport } from 'tsx/esm/api';
+// `npx backfill ...`: the CLI. Runs the compiled CLI (dist/, from `npm run build`) with plain Node;
+// a source checkout that was never built falls back to the TypeScript through tsx (a dev dependency).
+import { existsSync } from 'node:fs';
 
-const { main } = await tsImport('../src/cli/main.ts', import.meta.url);
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url);
+const { main } = existsSync(compiled)
+  ? await import(compiled.href)
+  : await (await import('tsx/esm/api')).tsImport('../src/cli/main.ts', import.meta.url);
 await main(process.argv.slice(2));

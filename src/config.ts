@@ -44,7 +44,10 @@ const schema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(64),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(1, 1_000).default(20),
-  /** A prebuilt workflow bundle (bundleWorkflowCode output); the worker bundles workflows/ itself when unset. */
+  /**
+   * A prebuilt workflow bundle (bundleWorkflowCode output). Unset: the compiled worker loads the one
+   * `npm run build` wrote next to it; run from sources, the worker bundles workflows/ at start.
+   */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -11,6 +11,8 @@ export interface ProcSpec {
   name: string;
   /** Script relative to the project root, run with `node --import tsx`. */
   script: string;
+  /** Instead of `--import tsx script`: node's arguments as given (compiled dist/ entry points), run in `cwd`. */
+  compiled?: { args: string[]; cwd: string };
   env: Record<string, string>;
   /** Folder for the captured logs. */
   logDir: string;
@@ -88,8 +90,9 @@ export class ManagedProcess {
     this.log = createWriteStream(file);
     this.expectingExit = false;
     this.startedAt = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, this.spec.script)], {
-      cwd: projectRoot,
+    const { args, cwd } = this.spec.compiled ?? { args: ['--import', 'tsx', join(projectRoot, this.spec.script)], cwd: projectRoot };
+    const child = spawn(process.execPath, args, {
+      cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
