@@ -9,7 +9,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
-import { dbUrl } from '../setup/global-setup.js';
+import { databaseUrl as urlOf, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/databases.js';
 import { uniqueTaskQueue } from '../helpers/env.js';
 import { workerEnv } from '../helpers/worker.js';
 import { baseEnv, ManagedProcess } from '../faults/harness/proc.js';
@@ -22,18 +22,8 @@ let worker: ManagedProcess;
 let api: ManagedProcess;
 let apiUrl: string;
 const admin = inject('adminDatabaseUrl');
-const database = `bf_test_${inject('runId')}_dist`;
-const databaseUrl = dbUrl(admin, database);
-
-async function adminQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const database = uniqueDatabaseName(`bf_test_${inject('runId')}`, 'dist');
+const databaseUrl = urlOf(admin, database);
 
 /** A compiled entry point under the install folder as a child process, logs captured. */
 function compiled(name: string, entry: string, env: Record<string, string>): ManagedProcess {
@@ -60,7 +50,7 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 beforeAll(async () => {
   install = createInstallDir();
   // An empty database: the compiled worker must find dist/migrations to create the schema.
-  [build, sim] = await Promise.all([install.build(), startPolygonSim(), adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(database)}`)]);
+  [build, sim] = await Promise.all([install.build(), startPolygonSim(), withAdmin(admin, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`))]);
   if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
 
   const taskQueue = uniqueTaskQueue('dist');
@@ -81,7 +71,7 @@ afterAll(async () => {
   await api?.stop();
   await worker?.stop();
   await sim?.close();
-  await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+  await dropDatabase(admin, database);
   install?.remove();
 });
 
@@ -114,15 +104,9 @@ describe('the compiled build', () => {
     const status = (await res.json()) as { status: string; units: { completed: number; total: number }; total_records_inserted: number };
     expect(status.status).toBe('completed');
     expect(status.units).toMatchObject({ total: 4, completed: 4 });
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    try {
-      const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM bars');
-      expect(Number(rows[0]!.n)).toBe(status.total_records_inserted);
-      expect(Number(rows[0]!.n)).toBeGreaterThan(0);
-    } finally {
-      await c.end();
-    }
+    const bars = await withAdmin(databaseUrl, (c) => c.query<{ n: string }>('SELECT count(*) AS n FROM bars')).then((r) => Number(r.rows[0]!.n));
+    expect(bars).toBe(status.total_records_inserted);
+    expect(bars).toBeGreaterThan(0);
     // The dashboard's files are read from dist/ too.
     const page = await fetch(`${apiUrl}/`);
     expect(page.status).toBe(200);
