@@ -181,6 +181,8 @@ export class Stack {
         API_MAX_SYMBOLS: '10000',
         API_MAX_BODY_BYTES: String(4 * 1024 * 1024),
         JOB_MAX_CONCURRENCY: '256',
+        // Figure 6 is 50 pollers from one address: the per-client request limit would refuse them.
+        API_RATE_LIMIT_RPM: '0',
         LOG_LEVEL: 'warn',
         ...this.opts.apiEnv,
         ...extra,

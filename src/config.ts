@@ -34,6 +34,10 @@ const schema = z.object({
   API_MAX_BODY_BYTES: int(1_024).default(1_048_576),
   API_CORS_ORIGINS: z.string().optional(),
   API_PUBLIC_URL: url.optional(),
+  /** Requests a minute per client (API key, else address) on /api, per API process; 0 = no limit. */
+  API_RATE_LIMIT_RPM: int(0).default(6_000),
+  /** Requests a client may send at once before API_RATE_LIMIT_RPM applies. */
+  API_RATE_LIMIT_BURST: int(1).default(2_000),
 
   JOB_DEFAULT_CONCURRENCY: int(1, 1_000).default(4),
   JOB_MAX_CONCURRENCY: int(1, 1_000).default(64),

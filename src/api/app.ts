@@ -8,6 +8,7 @@ import { errorJson, handleError } from './errors.js';
 import { createStatusView } from './job-status-view.js';
 import { bearerAuth } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { createLinks } from './presenters.js';
 import { backfillRoutes } from './routes/backfill.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   }
   app.use('/api/*', limitBody(config.API_MAX_BODY_BYTES));
   if (config.apiKeys.length) app.use('/api/*', bearerAuth(config.apiKeys));
+  if (config.API_RATE_LIMIT_RPM > 0) app.use('/api/*', rateLimit({ perMinute: config.API_RATE_LIMIT_RPM, burst: config.API_RATE_LIMIT_BURST }));
 
   app.route('/', healthRoutes(svc));
   app.route('/', backfillRoutes(svc, schemas));
