@@ -1,5 +1,6 @@
 // The bench talks to the product only as a user would: POST a job, poll its status.
 import { hrMs, sleep } from './stats.js';
+import { FINAL_JOB_STATUSES } from '../workflows/vocabulary.js';
 
 export interface BackfillRequest {
   symbols: string[];
@@ -19,7 +20,7 @@ export interface JobStatus {
   [k: string]: unknown;
 }
 
-export const FINAL_STATUSES = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(FINAL_JOB_STATUSES);
 
 export async function postBackfill(apiUrl: string, body: BackfillRequest): Promise<string> {
   const res = await fetch(`${apiUrl}/api/v1/backfill`, {

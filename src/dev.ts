@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 // @ts-expect-error plain ESM helper shared with npm scripts
 import { projectRoot } from '../scripts/temporal-cli.mjs';
+import { isFinalJobStatus } from '../workflows/vocabulary.js';
 
 const args = new Set(process.argv.slice(2));
 const demo = args.has('--demo');
@@ -161,7 +162,7 @@ async function runDemo(apiUrl: string, apiKey: string | undefined, body: string)
     await new Promise((r) => setTimeout(r, 1000));
     const s = (await (await fetch(`${apiUrl}/api/v1/backfill/status/${job.job_id}`, { headers })).json()) as Record<string, unknown>;
     say(`demo: ${s.status} ${s.progress_pct}% fetched=${s.total_records_fetched} new=${s.total_records_inserted}`);
-    if (['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(String(s.status))) {
+    if (isFinalJobStatus(String(s.status))) {
       say(`demo backfill finished: ${s.status}. The stack keeps running; Ctrl-C stops it.`);
       return;
     }

@@ -4,7 +4,8 @@
 import type { Pool } from '../db/pool.js';
 import { getJob, type JobRow } from '../db/job-queries.js';
 import { getUnitSummary, listUnits, type UnitRecord } from '../db/unit-queries.js';
-import { FINAL_STATUSES, type Progress } from '../../workflows/messages.js';
+import type { Progress } from '../../workflows/messages.js';
+import { isFinal, isRestartable } from './job-states.js';
 import { createSingleFlight } from './single-flight.js';
 import type { Workflows } from './temporal.js';
 import { dateRangeOf, iso, progressPct, unitCounts, unitJson, type Links } from './presenters.js';
@@ -45,8 +46,8 @@ export function createStatusView(deps: {
   // A job that ended with failures keeps its workflow open for the retry window; asking a closed
   // workflow would make a worker replay its whole history, so only ask while it may be open.
   function mayBeOpen(job: JobRow): boolean {
-    if (!FINAL_STATUSES.includes(job.status)) return true;
-    if (job.status !== 'completed_with_errors' && job.status !== 'failed') return false;
+    if (!isFinal(job.status)) return true;
+    if (!isRestartable(job.status)) return false;
     const closedAt = job.completedAt?.getTime() ?? 0;
     return closedAt + retryWindowSeconds * 1000 > now().getTime();
   }
@@ -77,7 +78,7 @@ export function createStatusView(deps: {
     const fetched = Math.max(live?.barsFetched ?? 0, summary.barsFetched);
     const inserted = Math.max(live?.barsInserted ?? 0, summary.barsInserted);
     const startedAt = job.startedAt ?? (live?.startedAt ? new Date(live.startedAt) : null);
-    const final = FINAL_STATUSES.includes(status);
+    const final = isFinal(status);
     // The workflow may report the end a moment before its row write lands.
     const completedAt = final ? (job.completedAt ?? (live ? new Date(live.updatedAt) : null)) : null;
 

@@ -8,9 +8,8 @@ import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
+import { FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES } from '../../workflows/vocabulary.js';
 
-export const JOB_STATUSES = ['pending', 'running', 'paused', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
-export const UNIT_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export const MAX_TIMEFRAMES = 16;
 export const MIN_DATE = '1970-01-01';
 export const RECENT_DEFAULT_LIMIT = 10;
@@ -238,6 +237,8 @@ const unitCounts = z.object({
   cancelled: z.number().int(),
 });
 const jobStatus = z.enum(JOB_STATUSES);
+// A string, not an enum: rows written by an older release may carry a code since renamed.
+const failureCode = z.string().openapi({ description: `One of ${FAILURE_CODES.join(', ')}`, example: 'not_entitled' });
 const unitRef = z.object({ unit_no: z.number().int(), symbol: z.string(), timeframe: z.string() });
 
 export const backfillStarted = z
@@ -269,7 +270,7 @@ export const unitRow = z
     pages: z.number().int(),
     records_fetched: z.number().int(),
     records_inserted: z.number().int(),
-    error_code: z.string().nullable(),
+    error_code: failureCode.nullable(),
     error_message: z.string().nullable(),
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
@@ -282,7 +283,7 @@ export const failure = z
     unit_no: z.number().int(),
     symbol: z.string(),
     timeframe: z.string(),
-    code: z.string(),
+    code: failureCode,
     message: z.string(),
     at: z.string().nullable(),
   })

@@ -1,6 +1,7 @@
 // A small typed client for the backfill REST API. `fetch` is injected so tests can point it at an
 // in-process Hono app (`app.request`) or a fake; no global state.
 import type {
+  CancelResponse,
   ControlResponse,
   RecentResponse,
   RetryResponse,
@@ -61,7 +62,7 @@ export interface ApiClient {
   retry(jobId: string, body?: { symbols?: string[]; timeframes?: string[] }): Promise<RetryResponse>;
   pause(jobId: string): Promise<ControlResponse>;
   resume(jobId: string): Promise<ControlResponse>;
-  cancel(jobId: string): Promise<ControlResponse>;
+  cancel(jobId: string): Promise<CancelResponse>;
 }
 
 function describeNetworkError(err: unknown): string {

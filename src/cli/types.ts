@@ -1,130 +1,74 @@
-// Shapes of the REST API's JSON answers, as the CLI reads them. Only the fields the CLI uses are
-// typed; everything else passes through untouched to `--json`.
+// Shapes of the REST API's JSON answers, as the CLI reads them: picked from the API's own zod
+// schemas (src/api/schemas.ts), so renaming a field there breaks this build instead of the CLI.
+// Fields the CLI can live without are optional, so it still reads an older API's answers;
+// everything else passes through untouched to `--json`. Type-only imports: the CLI bundles no zod.
+import type * as Api from '../api/schemas.js';
+import { FINAL_JOB_STATUSES as FINAL } from '../../workflows/vocabulary.js';
 
-export type JobStatus =
-  | 'pending'
-  | 'running'
+export type { JobStatus } from '../../workflows/vocabulary.js';
+
+/** Widened for `.includes(s.status)` on any string the API sends. */
+export const FINAL_JOB_STATUSES: readonly string[] = FINAL;
+
+/** The fields `K` must be there; the fields `O` may be missing. */
+type Shape<T, K extends keyof T, O extends keyof T = never> = Pick<T, K> & Partial<Pick<T, O>>;
+
+export type UnitCountsJson = Api.UnitCountsBody;
+export type FailureJson = Pick<Api.FailureRow, 'symbol' | 'timeframe' | 'code' | 'message'>;
+
+export type StartResponse = Shape<
+  Api.BackfillStarted,
+  'job_id' | 'status' | 'symbols_count' | 'symbols' | 'date_range' | 'timeframes',
+  'adjusted' | 'concurrency' | 'units_total' | 'workflow_id' | 'temporal_ui_url' | 'status_url' | 'idempotent_replay'
+>;
+
+export type StatusResponse = Shape<
+  Api.JobStatusResponse,
+  'job_id' | 'status' | 'progress_pct' | 'total_records_fetched' | 'total_records_inserted',
   | 'paused'
-  | 'completed'
-  | 'completed_with_errors'
-  | 'failed'
-  | 'cancelled';
-
-export const FINAL_JOB_STATUSES: readonly string[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
-
-export interface UnitCountsJson {
-  total: number;
-  pending: number;
-  running: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-}
-
-export interface FailureJson {
-  symbol: string;
-  timeframe: string;
-  code: string;
-  message: string;
-}
-
-export interface StartResponse {
-  job_id: string;
-  status: string;
-  symbols_count: number;
-  symbols: string[];
-  date_range: { start_date: string; end_date: string };
-  timeframes: string[];
-  adjusted?: boolean;
-  concurrency?: number;
-  units_total?: number;
-  workflow_id?: string;
-  temporal_ui_url?: string;
-  status_url?: string;
-  /** True when an Idempotency-Key matched an earlier request: this is that job. */
-  idempotent_replay?: boolean;
-}
-
-export interface StatusResponse {
-  job_id: string;
-  status: string;
-  paused?: boolean;
-  live?: boolean;
-  progress_pct: number;
-  symbols_completed?: number;
-  symbols_total?: number;
-  current_symbol?: string | null;
-  current_timeframe?: string | null;
-  total_records_fetched: number;
-  total_records_inserted: number;
+  | 'live'
+  | 'symbols_completed'
+  | 'symbols_total'
+  | 'current_symbol'
+  | 'current_timeframe'
+  | 'eta_seconds'
+  | 'created_at'
+  | 'started_at'
+  | 'completed_at'
+  | 'workflow_id'
+  | 'temporal_ui_url'
+  | 'timeframes'
+  | 'date_range'
+  | 'adjusted'
+  | 'concurrency'
+  | 'error'
+  | 'failures_truncated'
+  | 'retry_deadline'
+> & {
   units?: Partial<UnitCountsJson>;
   failures?: FailureJson[];
-  rate?: { bars_per_second?: number | null; units_per_minute?: number | null } | null;
-  eta_seconds?: number | null;
-  created_at?: string | null;
-  started_at?: string | null;
-  completed_at?: string | null;
-  workflow_id?: string;
-  temporal_ui_url?: string;
-  timeframes?: string[];
-  date_range?: { start_date: string; end_date: string };
-  adjusted?: boolean;
-  concurrency?: number;
-  error?: string | null;
-  failures_truncated?: boolean;
-  /** While a job that ended with failures waits for a retry: until when (ISO). */
-  retry_deadline?: string | null;
-}
+  rate?: Partial<Api.JobStatusResponse['rate']> | null;
+};
 
-export interface UnitJson {
-  unit_no: number;
-  symbol: string;
-  timeframe: string;
-  status: string;
-  attempts?: number;
-  pages?: number;
-  records_fetched?: number;
-  records_inserted?: number;
-  error_code?: string | null;
-  error_message?: string | null;
-  started_at?: string | null;
-  completed_at?: string | null;
-}
+export type UnitJson = Shape<
+  Api.UnitRow,
+  'unit_no' | 'symbol' | 'timeframe' | 'status',
+  'attempts' | 'pages' | 'records_fetched' | 'records_inserted' | 'error_code' | 'error_message' | 'started_at' | 'completed_at'
+>;
 
-export interface UnitsResponse {
-  units: UnitJson[];
-  next_cursor: string | null;
-}
+export type UnitsResponse = Pick<Api.UnitsPage, 'next_cursor'> & { units: UnitJson[] };
 
-export interface RecentJobJson {
-  job_id: string;
-  status: string;
-  symbols_count?: number;
-  symbols?: string[];
-  timeframes?: string[];
-  date_range?: { start_date: string; end_date: string };
-  progress_pct?: number;
-  /** Older API versions: a plain total. */
-  units_total?: number;
-  units?: Partial<UnitCountsJson>;
-  created_at?: string | null;
-}
+export type RecentJobJson = Shape<
+  Api.JobSummary,
+  'job_id' | 'status',
+  'symbols_count' | 'symbols' | 'timeframes' | 'date_range' | 'progress_pct' | 'units_total' | 'created_at'
+> & { units?: Partial<UnitCountsJson> };
 
-export interface RecentResponse {
-  jobs: RecentJobJson[];
-}
+export type RecentResponse = { jobs: RecentJobJson[] };
 
-export interface RetryResponse {
-  job_id: string;
-  requeued: number;
-  /** True when the job had closed and a new run was started to retry it. */
-  restarted?: boolean;
-  units?: Array<{ unit_no?: number; symbol: string; timeframe: string }>;
-  status?: string;
-}
+export type RetryResponse = Shape<Api.RetryResponse, 'job_id' | 'requeued', 'restarted' | 'status'> & {
+  units?: Array<Pick<Api.RetryResponse['units'][number], 'symbol' | 'timeframe'> & { unit_no?: number }>;
+};
 
-export interface ControlResponse {
-  job_id: string;
-  status: string;
-  paused?: boolean;
-}
+export type ControlResponse = Shape<Api.ControlResponse, 'job_id' | 'status', 'paused'>;
+export type CancelResponse = Api.CancelResponse;

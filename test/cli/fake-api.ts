@@ -1,32 +1,33 @@
 // A small in-memory stand-in for the backfill REST API (same routes and JSON shapes), for CLI unit
 // tests and dashboard checks that need no Temporal. Every status read advances running jobs by one
 // unit, so a watch loop sees progress deterministically. The real API is exercised by the e2e tests.
+// Its answers are typed by the API's own schemas, so a field renamed there breaks this file too.
 import { Hono } from 'hono';
+import type {
+  BackfillStarted,
+  CancelResponse,
+  ControlResponse,
+  JobStatusResponse,
+  JobSummary,
+  RecentJobs,
+  RetryResponse,
+  UnitRow,
+  UnitsPage,
+} from '../../src/api/schemas.js';
+import { isFinalJobStatus, type JobStatus } from '../../workflows/vocabulary.js';
 
-interface FakeUnit {
-  unit_no: number;
-  symbol: string;
-  timeframe: string;
-  status: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-  attempts: number;
-  pages: number;
-  records_fetched: number;
-  records_inserted: number;
-  error_code: string | null;
-  error_message: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  updated_at: string;
-}
+type FakeUnit = UnitRow;
 
 interface FakeJob {
   job_id: string;
-  status: string;
+  status: JobStatus;
   paused: boolean;
   symbols: string[];
   timeframes: string[];
   start_date: string;
   end_date: string;
+  adjusted: boolean;
+  concurrency: number;
   units: FakeUnit[];
   created_at: string;
   started_at: string | null;
@@ -67,6 +68,9 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
     await next();
   });
 
+  const workflowId = (j: FakeJob) => `backfill-${j.job_id}`;
+  const temporalUrl = (j: FakeJob) => `http://localhost:8233/namespaces/default/workflows/${workflowId(j)}`;
+
   const counts = (j: FakeJob) => {
     const c = { total: j.units.length, pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
     for (const u of j.units) c[u.status]++;
@@ -83,7 +87,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
   };
 
   const advance = (j: FakeJob) => {
-    if (j.paused || ['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(j.status)) return;
+    if (j.paused || isFinalJobStatus(j.status)) return;
     j.status = 'running';
     j.started_at ??= iso();
     for (let i = 0; i < step; i++) {
@@ -112,7 +116,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
     settle(j);
   };
 
-  const statusJson = (j: FakeJob) => {
+  const statusJson = (j: FakeJob): JobStatusResponse => {
     const c = counts(j);
     const fetched = j.units.reduce((s, u) => s + u.records_fetched, 0);
     const done = c.completed + c.failed + c.cancelled;
@@ -130,34 +134,56 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       total_records_fetched: fetched,
       total_records_inserted: fetched,
       units: c,
+      current_units: cur ? [{ unit_no: cur.unit_no, symbol: cur.symbol, timeframe: cur.timeframe }] : [],
       failures: j.units
         .filter((u) => u.status === 'failed')
-        .map((u) => ({ symbol: u.symbol, timeframe: u.timeframe, code: u.error_code, message: u.error_message })),
+        .map((u) => ({ unit_no: u.unit_no, symbol: u.symbol, timeframe: u.timeframe, code: u.error_code ?? 'internal', message: u.error_message ?? '', at: u.completed_at })),
+      failures_truncated: false,
       rate: { bars_per_second: done && !j.completed_at ? 1250 : null, units_per_minute: done && !j.completed_at ? 30 : null },
       eta_seconds: j.completed_at ? null : (c.total - done) * 2,
+      timeframes: j.timeframes,
+      date_range: { start_date: j.start_date, end_date: j.end_date },
+      adjusted: j.adjusted,
+      concurrency: j.concurrency,
+      error: null,
+      retry_deadline: null,
       created_at: j.created_at,
       started_at: j.started_at,
       completed_at: j.completed_at,
+      updated_at: iso(),
       details: [],
       details_truncated: false,
       units_url: `/api/v1/backfill/${j.job_id}/units`,
-      workflow_id: `backfill-${j.job_id}`,
-      temporal_ui_url: `http://localhost:8233/namespaces/default/workflows/backfill-${j.job_id}`,
+      workflow_id: workflowId(j),
+      temporal_ui_url: temporalUrl(j),
+      timestamp: iso(),
     };
   };
 
-  const summary = (j: FakeJob) => {
+  const summary = (j: FakeJob): JobSummary => {
     const s = statusJson(j);
     return {
       job_id: j.job_id,
+      workflow_id: workflowId(j),
       status: s.status,
       symbols_count: j.symbols.length,
       symbols: j.symbols,
+      symbols_truncated: false,
       timeframes: j.timeframes,
-      date_range: { start_date: j.start_date, end_date: j.end_date },
-      progress_pct: s.progress_pct,
+      date_range: s.date_range,
+      adjusted: j.adjusted,
+      concurrency: j.concurrency,
       units_total: j.units.length,
+      units: s.units,
+      progress_pct: s.progress_pct,
+      total_records_fetched: s.total_records_fetched,
+      total_records_inserted: s.total_records_inserted,
+      error: null,
       created_at: j.created_at,
+      started_at: j.started_at,
+      completed_at: j.completed_at,
+      status_url: `/api/v1/backfill/status/${j.job_id}`,
+      temporal_ui_url: temporalUrl(j),
     };
   };
 
@@ -197,24 +223,32 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       timeframes,
       start_date: b.start_date,
       end_date: b.end_date,
+      adjusted: typeof b.adjusted === 'boolean' ? b.adjusted : true,
+      concurrency: typeof b.concurrency === 'number' ? b.concurrency : 4,
       units,
       created_at: iso(),
       started_at: null,
       completed_at: null,
     };
     jobs.set(job_id, job);
-    return c.json(
-      {
-        ...summary(job),
-        adjusted: b.adjusted ?? true,
-        concurrency: b.concurrency ?? 4,
-        timestamp: iso(),
-        workflow_id: `backfill-${job_id}`,
-        temporal_ui_url: `http://localhost:8233/namespaces/default/workflows/backfill-${job_id}`,
-        status_url: `/api/v1/backfill/status/${job_id}`,
-      },
-      202,
-    );
+    const s = summary(job);
+    const started: BackfillStarted = {
+      job_id,
+      status: s.status,
+      symbols_count: s.symbols_count,
+      symbols: s.symbols,
+      date_range: s.date_range,
+      timeframes: s.timeframes,
+      adjusted: s.adjusted,
+      concurrency: s.concurrency,
+      units_total: s.units_total,
+      timestamp: iso(),
+      workflow_id: s.workflow_id,
+      temporal_ui_url: s.temporal_ui_url,
+      status_url: s.status_url,
+      idempotent_replay: false,
+    };
+    return c.json(started, 202);
   });
 
   app.get('/api/v1/backfill/recent', (c) => {
@@ -225,7 +259,8 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       .map(summary)
       .filter((j) => !status || j.status === status)
       .slice(0, limit);
-    return c.json({ jobs: list });
+    const body: RecentJobs = { jobs: list, count: list.length, limit, status: (status as JobStatus | undefined) ?? null };
+    return c.json(body);
   });
 
   app.get('/api/v1/backfill/status/:id', (c) => {
@@ -238,19 +273,21 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
   app.get('/api/v1/backfill/:id/units', (c) => {
     const j = jobs.get(c.req.param('id'));
     if (!j) return err(404, 'not_found', `no job ${c.req.param('id')}`);
-    const status = c.req.query('status');
+    const status = c.req.query('status') as UnitRow['status'] | undefined;
     const limit = Number(c.req.query('limit') ?? 50);
     const after = Number(c.req.query('cursor') ?? 0);
     const list = j.units.filter((u) => (!status || u.status === status) && u.unit_no > after);
     const page = list.slice(0, limit);
-    return c.json({ units: page, next_cursor: list.length > limit ? String(page[page.length - 1]!.unit_no) : null });
+    const body: UnitsPage = { job_id: j.job_id, status: status ?? null, limit, units: page, next_cursor: list.length > limit ? String(page[page.length - 1]!.unit_no) : null };
+    return c.json(body);
   });
 
   app.post('/api/v1/backfill/:id/:action', async (c) => {
     const j = jobs.get(c.req.param('id'));
     if (!j) return err(404, 'not_found', `no job ${c.req.param('id')}`);
     const action = c.req.param('action');
-    const final = ['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(j.status);
+    const final = isFinalJobStatus(j.status);
+    const control = (status: JobStatus, paused: boolean): ControlResponse => ({ job_id: j.job_id, status, paused, queued: false });
     switch (action) {
       case 'retry': {
         const failed = j.units.filter((u) => u.status === 'failed');
@@ -258,22 +295,31 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
         for (const u of failed) Object.assign(u, { status: 'pending', error_code: null, error_message: null, completed_at: null });
         j.status = 'running';
         j.completed_at = null;
-        return c.json({ job_id: j.job_id, requeued: failed.length, units: failed.map((u) => ({ unit_no: u.unit_no, symbol: u.symbol, timeframe: u.timeframe })), status: j.status });
+        const retried: RetryResponse = {
+          job_id: j.job_id,
+          workflow_id: workflowId(j),
+          status: j.status,
+          requeued: failed.length,
+          units: failed.map((u) => ({ unit_no: u.unit_no, symbol: u.symbol, timeframe: u.timeframe })),
+          restarted: false,
+          queued: false,
+        };
+        return c.json(retried);
       }
       case 'pause':
         if (final) return err(409, 'conflict', `the job is ${j.status}`);
         j.paused = true;
-        return c.json({ job_id: j.job_id, status: 'paused', paused: true });
+        return c.json(control('paused', true));
       case 'resume':
         if (!j.paused) return err(409, 'conflict', 'the job is not paused');
         j.paused = false;
-        return c.json({ job_id: j.job_id, status: j.status, paused: false });
+        return c.json(control(j.status, false));
       case 'cancel':
         if (final) return err(409, 'conflict', `the job is already ${j.status}`);
         j.status = 'cancelled';
         j.completed_at = iso();
         for (const u of j.units) if (u.status === 'pending' || u.status === 'running') u.status = 'cancelled';
-        return c.json({ job_id: j.job_id, status: 'cancelling' }, 202);
+        return c.json({ job_id: j.job_id, status: 'cancelling' } satisfies CancelResponse, 202);
       default:
         return err(404, 'not_found', 'no such route');
     }

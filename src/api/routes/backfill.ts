@@ -8,7 +8,7 @@ import { workflowIdForJob } from '../../../workflows/messages.js';
 import type { Services } from '../context.js';
 import { ApiError, badRequest, fromTemporalError, fromZodError } from '../errors.js';
 import { queryParams, readJsonBody } from '../json-body.js';
-import { createRouter, errorSpec } from '../router.js';
+import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { backfillStarted, type BackfillParams, type BackfillStarted, type RequestSchemas } from '../schemas.js';
 import { dateRangeOf } from '../presenters.js';
 
@@ -22,7 +22,8 @@ const backfillHeaders = z.object({
 export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
   const app = createRouter();
 
-  app.openAPIRegistry.registerPath(
+  openapiSelfValidated(
+    app,
     createRoute({
       method: 'post',
       path: '/api/v1/backfill',
@@ -47,55 +48,54 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         503: errorSpec('Temporal unavailable: the job was not started'),
       },
     }),
-  );
-
-  app.post('/api/v1/backfill', async (c) => {
-    const params = await parseRequest(await readJsonBody(c), queryParams(c), schemas);
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-      throw badRequest('Idempotency-Key', 'Idempotency-Key: must be 1-200 visible ASCII characters');
-    }
-    const jobId = randomUUID();
-    const fingerprint = fingerprintOf(params);
-    const { inserted, job } = await insertJob(svc.pool, {
-      jobId,
-      workflowId: workflowIdForJob(jobId),
-      idempotencyKey: key ?? null,
-      requestFingerprint: fingerprint,
-      symbols: params.symbols,
-      timeframes: params.timeframes,
-      startDate: params.start_date,
-      endDate: params.end_date,
-      adjusted: params.adjusted,
-      concurrency: params.concurrency,
-      unitsTotal: params.symbols.length * params.timeframes.length,
-    });
-    if (!inserted && job.requestFingerprint !== fingerprint) {
-      throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
-    }
-
-    // A replay re-issues the start while the job is still pending: the first attempt may have died
-    // between the insert and the start. Once the workflow has run, the row has moved on.
-    if (inserted || job.status === 'pending') {
-      try {
-        await svc.workflows.ensureStarted(job);
-      } catch (e) {
-        const mapped = fromTemporalError(e);
-        if (!mapped) throw e;
-        c.get('logger').warn({ job_id: job.jobId, err: { name: (e as Error).name, message: (e as Error).message } }, 'workflow start failed');
-        if (!key) {
-          // Without a key nobody can resume this job: close it rather than leave it pending forever.
-          await failUnstartedJob(svc.pool, job.jobId, 'Temporal was unavailable; the job was not started');
-          throw new ApiError(503, 'temporal_unavailable', `Temporal is unavailable; job ${job.jobId} was not started. Send the request again (with an Idempotency-Key to make retries safe).`);
-        }
-        throw new ApiError(503, 'temporal_unavailable', `Temporal is unavailable; job ${job.jobId} is saved but not started. Retry with the same Idempotency-Key to start it.`);
+    async (c) => {
+      const params = await parseRequest(await readJsonBody(c), queryParams(c), schemas);
+      const key = c.req.header('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw badRequest('Idempotency-Key', 'Idempotency-Key: must be 1-200 visible ASCII characters');
       }
-    }
+      const jobId = randomUUID();
+      const fingerprint = fingerprintOf(params);
+      const { inserted, job } = await insertJob(svc.pool, {
+        jobId,
+        workflowId: workflowIdForJob(jobId),
+        idempotencyKey: key ?? null,
+        requestFingerprint: fingerprint,
+        symbols: params.symbols,
+        timeframes: params.timeframes,
+        startDate: params.start_date,
+        endDate: params.end_date,
+        adjusted: params.adjusted,
+        concurrency: params.concurrency,
+        unitsTotal: params.symbols.length * params.timeframes.length,
+      });
+      if (!inserted && job.requestFingerprint !== fingerprint) {
+        throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
+      }
 
-    if (!inserted) c.header('Idempotent-Replayed', 'true');
-    c.get('logger').info({ job_id: job.jobId, units: job.unitsTotal, replay: !inserted }, inserted ? 'job started' : 'job replayed');
-    return c.json(startedJson(svc, job, !inserted), 202);
-  });
+      // A replay re-issues the start while the job is still pending: the first attempt may have died
+      // between the insert and the start. Once the workflow has run, the row has moved on.
+      if (inserted || job.status === 'pending') {
+        try {
+          await svc.workflows.ensureStarted(job);
+        } catch (e) {
+          const mapped = fromTemporalError(e);
+          if (!mapped) throw e;
+          c.get('logger').warn({ job_id: job.jobId, err: { name: (e as Error).name, message: (e as Error).message } }, 'workflow start failed');
+          if (!key) {
+            // Without a key nobody can resume this job: close it rather than leave it pending forever.
+            await failUnstartedJob(svc.pool, job.jobId, 'Temporal was unavailable; the job was not started');
+            throw new ApiError(503, 'temporal_unavailable', `Temporal is unavailable; job ${job.jobId} was not started. Send the request again (with an Idempotency-Key to make retries safe).`);
+          }
+          throw new ApiError(503, 'temporal_unavailable', `Temporal is unavailable; job ${job.jobId} is saved but not started. Retry with the same Idempotency-Key to start it.`);
+        }
+      }
+
+      if (!inserted) c.header('Idempotent-Replayed', 'true');
+      c.get('logger').info({ job_id: job.jobId, units: job.unitsTotal, replay: !inserted }, inserted ? 'job started' : 'job replayed');
+      return c.json(startedJson(svc, job, !inserted), 202);
+    },
+  );
 
   return app;
 }

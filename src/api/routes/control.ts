@@ -5,15 +5,14 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { getJob, type JobRow } from '../../db/job-queries.js';
 import { countFailedUnits, listUnits } from '../../db/unit-queries.js';
-import { FINAL_STATUSES, type RetryRequest } from '../../../workflows/messages.js';
+import type { RetryRequest } from '../../../workflows/messages.js';
+import { isFinal, isRestartable } from '../job-states.js';
 import type { Services } from '../context.js';
 import { badRequest, conflict, fromZodError, notFound } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
-import { createRouter, errorSpec } from '../router.js';
+import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { cancelResponse, controlResponse, jobIdParam, retryResponse, type RequestSchemas, type RetryResponse } from '../schemas.js';
 
-/** A closed job is restarted for a retry only when it has failures to retry. */
-const RESTARTABLE = new Set(['completed_with_errors', 'failed']);
 const REF_LIMIT = 1000;
 
 const common = {
@@ -54,7 +53,7 @@ async function loadJob(svc: Services, jobId: string): Promise<JobRow> {
 }
 
 function requireOpen(job: JobRow, action: string) {
-  if (FINAL_STATUSES.includes(job.status)) throw conflict(`job ${job.jobId} is ${job.status}; it cannot be ${action}`);
+  if (isFinal(job.status)) throw conflict(`job ${job.jobId} is ${job.status}; it cannot be ${action}`);
 }
 
 export function controlRoutes(svc: Services, schemas: RequestSchemas) {
@@ -94,7 +93,8 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
     return c.json({ job_id, status: 'cancelling' as const }, 202);
   });
 
-  app.openAPIRegistry.registerPath(
+  openapiSelfValidated(
+    app,
     createRoute({
       method: 'post',
       path: '/api/v1/backfill/{job_id}/retry',
@@ -108,41 +108,40 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
       request: { params: jobIdParam, body: { required: false, content: { 'application/json': { schema: schemas.retryBody } } } },
       responses: { 202: { description: 'Units requeued', content: { 'application/json': { schema: retryResponse } } }, ...common },
     }),
-  );
+    async (c) => {
+      const idCheck = jobIdParam.safeParse({ job_id: c.req.param('job_id') });
+      if (!idCheck.success) throw fromZodError(idCheck.error, 'job_id');
+      const { job_id } = idCheck.data;
+      const body = await readJsonBody(c);
+      const parsed = schemas.retryBody.safeParse(body ?? {});
+      if (!parsed.success) throw fromZodError(parsed.error);
+      const job = await loadJob(svc, job_id);
+      const request = checkRetryScope(job, parsed.data);
 
-  app.post('/api/v1/backfill/:job_id/retry', async (c) => {
-    const idCheck = jobIdParam.safeParse({ job_id: c.req.param('job_id') });
-    if (!idCheck.success) throw fromZodError(idCheck.error, 'job_id');
-    const { job_id } = idCheck.data;
-    const body = await readJsonBody(c);
-    const parsed = schemas.retryBody.safeParse(body ?? {});
-    if (!parsed.success) throw fromZodError(parsed.error);
-    const job = await loadJob(svc, job_id);
-    const request = checkRetryScope(job, parsed.data);
-
-    let result: RetryResponse | null = null;
-    if (await workflows.isOpen(job.workflowId)) {
-      try {
-        const r = await workflows.retryFailed(job.workflowId, request);
-        result = {
-          job_id,
-          workflow_id: job.workflowId,
-          status: 'running',
-          requeued: r.requeued,
-          units: r.units.map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe })),
-          restarted: false,
-          queued: false,
-        };
-      } catch (err) {
-        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) result = await queueRetry(svc, job, request);
-        // WorkflowNotFoundError: it closed between the look and the update; the restart path below applies.
-        else if (!(err instanceof WorkflowNotFoundError)) throw err;
+      let result: RetryResponse | null = null;
+      if (await workflows.isOpen(job.workflowId)) {
+        try {
+          const r = await workflows.retryFailed(job.workflowId, request);
+          result = {
+            job_id,
+            workflow_id: job.workflowId,
+            status: 'running',
+            requeued: r.requeued,
+            units: r.units.map((u) => ({ unit_no: u.unitNo, symbol: u.symbol, timeframe: u.timeframe })),
+            restarted: false,
+            queued: false,
+          };
+        } catch (err) {
+          if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) result = await queueRetry(svc, job, request);
+          // WorkflowNotFoundError: it closed between the look and the update; the restart path below applies.
+          else if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
       }
-    }
-    if (!result) result = await restart(svc, await loadJob(svc, job_id), request);
-    svc.status.invalidate(job_id);
-    return c.json(result, 202);
-  });
+      if (!result) result = await restart(svc, await loadJob(svc, job_id), request);
+      svc.status.invalidate(job_id);
+      return c.json(result, 202);
+    },
+  );
 
   return app;
 }
@@ -176,9 +175,9 @@ async function queueRetry(svc: Services, job: JobRow, request: RetryRequest): Pr
 }
 
 async function restart(svc: Services, job: JobRow, request: RetryRequest): Promise<RetryResponse> {
-  if (!RESTARTABLE.has(job.status)) {
+  if (!isRestartable(job.status)) {
     throw conflict(
-      FINAL_STATUSES.includes(job.status)
+      isFinal(job.status)
         ? `job ${job.jobId} is ${job.status}; only a job that ended with failures can be retried`
         : `job ${job.jobId} has no running workflow to retry`,
     );

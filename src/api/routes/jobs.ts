@@ -5,7 +5,7 @@ import { listUnits } from '../../db/unit-queries.js';
 import type { Services } from '../context.js';
 import { badRequest, fromZodError, notFound } from '../errors.js';
 import { jobSummaryJson, unitJson } from '../presenters.js';
-import { createRouter, errorSpec } from '../router.js';
+import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { jobIdParam, jobStatusResponse, recentJobs, recentQuery, unitsPage, unitsQuery } from '../schemas.js';
 
 const statusRoute = createRoute({
@@ -72,8 +72,7 @@ export function jobRoutes(svc: Services) {
 
   // Registered by hand to send the shared answer's JSON text as is: stringifying a 100-unit answer
   // for each of fifty pollers would cost more than computing it once.
-  app.openAPIRegistry.registerPath(statusRoute);
-  app.get('/api/v1/backfill/status/:job_id', async (c) => {
+  openapiSelfValidated(app, statusRoute, async (c) => {
     const parsed = jobIdParam.safeParse({ job_id: c.req.param('job_id') });
     if (!parsed.success) throw fromZodError(parsed.error, 'job_id');
     const { job_id } = parsed.data;
