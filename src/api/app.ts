@@ -16,6 +16,7 @@ import { controlRoutes } from './routes/control.js';
 import { mountDocs } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { vocabularyRoutes } from './routes/vocabulary.js';
 import { createRequestSchemas } from './schemas.js';
 import { isoDateOf } from './dates.js';
 import { DEFAULT_TEMPORAL_TIMEOUTS, createWorkflows } from './temporal.js';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', backfillRoutes(svc, schemas));
   app.route('/', jobRoutes(svc));
   app.route('/', controlRoutes(svc, schemas));
+  app.route('/', vocabularyRoutes());
   mountDocs(app, { secured: config.apiKeys.length > 0, version: API_VERSION });
   app.route('/', createDashboardRoutes());
 

@@ -399,6 +399,19 @@ export const readyResponse = z.object({
   temporal: z.enum(['ok', 'down']),
 });
 
+const jobStatuses = z.array(jobStatus);
+const failureCodes = z.array(z.enum(FAILURE_CODES));
+export const vocabularyResponse = z
+  .object({
+    job_statuses: jobStatuses,
+    final_job_statuses: jobStatuses.openapi({ description: 'A job in one of these has stopped (until a retry restarts it)' }),
+    restartable_job_statuses: jobStatuses.openapi({ description: 'A closed job in one of these can be retried' }),
+    unit_statuses: z.array(z.enum(UNIT_STATUSES)),
+    failure_codes: failureCodes,
+    permanent_failure_codes: failureCodes.openapi({ description: 'Failures a retry cannot cure (the unit fails at once)' }),
+  })
+  .openapi('Vocabulary');
+
 export type ErrorResponse = z.infer<typeof errorResponse>;
 export type BackfillStarted = z.infer<typeof backfillStarted>;
 export type UnitRow = z.infer<typeof unitRow>;
@@ -412,3 +425,4 @@ export type ControlResponse = z.infer<typeof controlResponse>;
 export type CancelResponse = z.infer<typeof cancelResponse>;
 export type UnitCountsBody = z.infer<typeof unitCounts>;
 export type ReadyResponse = z.infer<typeof readyResponse>;
+export type VocabularyResponse = z.infer<typeof vocabularyResponse>;

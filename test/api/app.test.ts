@@ -14,7 +14,16 @@ import type {
   RecentJobs,
   RetryResponse,
   UnitsPage,
+  VocabularyResponse,
 } from '../../src/api/schemas.js';
+import {
+  FAILURE_CODES,
+  FINAL_JOB_STATUSES,
+  JOB_STATUSES,
+  PERMANENT_FAILURE_CODES,
+  RESTARTABLE_JOB_STATUSES,
+  UNIT_STATUSES,
+} from '../../workflows/vocabulary.js';
 import { countWorkflows, createHarness, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
 
 let h: Harness;
@@ -81,6 +90,7 @@ describe('health, readiness, docs', () => {
         '/api/v1/backfill/{job_id}/pause',
         '/api/v1/backfill/{job_id}/resume',
         '/api/v1/backfill/{job_id}/cancel',
+        '/api/v1/vocabulary',
       ].sort(),
     );
     const schemas = json.components!.schemas as Record<string, SchemaObject>;
@@ -91,6 +101,36 @@ describe('health, readiness, docs', () => {
     expect(props.symbols!.maxItems).toBe(h.config.API_MAX_SYMBOLS);
     expect(props.concurrency!.maximum).toBe(h.config.JOB_MAX_CONCURRENCY);
     expect(schemas.JobStatus!.properties).toHaveProperty('live');
+  });
+
+  it('serves exactly the /api routes the document describes, at the documented methods', async () => {
+    const { json } = await getJson<OpenAPIObject>('/openapi.json');
+    const documented = Object.entries(json.paths)
+      .flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+      .filter((r) => r.includes(' /api/'))
+      .sort();
+    const served = [...new Set(h.app.routes.filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL').map((r) => `${r.method} ${r.path}`))].sort();
+    expect(served).toEqual(documented);
+  });
+
+  it('GET /api/v1/vocabulary gives the lists the API validates with, documented as enums', async () => {
+    const { res, json } = await getJson<VocabularyResponse>('/api/v1/vocabulary');
+    expect(res.status).toBe(200);
+    expect(json).toEqual({
+      job_statuses: [...JOB_STATUSES],
+      final_job_statuses: [...FINAL_JOB_STATUSES],
+      restartable_job_statuses: [...RESTARTABLE_JOB_STATUSES],
+      unit_statuses: [...UNIT_STATUSES],
+      failure_codes: [...FAILURE_CODES],
+      permanent_failure_codes: [...PERMANENT_FAILURE_CODES],
+    });
+    // A status outside the list is refused with the list itself.
+    const bad = await getJson<ErrorResponse>('/api/v1/backfill/recent?status=done');
+    expect(bad.res.status).toBe(400);
+    expect(bad.json.error.message).toContain(JOB_STATUSES.join(', '));
+    const doc = (await getJson<OpenAPIObject>('/openapi.json')).json;
+    const vocab = (doc.components!.schemas as Record<string, SchemaObject>).Vocabulary!.properties as Record<string, SchemaObject>;
+    expect((vocab.unit_statuses!.items as SchemaObject).enum).toEqual([...UNIT_STATUSES]);
   });
 
   it('GET /docs is a self-contained page (no external scripts or styles)', async () => {
