@@ -5,22 +5,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import type { BarRow } from '../src/db/copy-binary.js';
+import { copyHeader, writeBarFields, type BarRow } from '../src/db/copy-binary.js';
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const FIELDS = 9;
 // field count + 9 length words + int4 + 8 eight-byte values
 const ROW_BYTES = 2 + FIELDS * 4 + 4 + 8 * 8;
-const PG_EPOCH_MS = 946_684_800_000;
-const TWO_32 = 4_294_967_296;
 
 export const BARS_COLUMNS = 'series_id, ts, open, high, low, close, volume, vwap, trades';
 
-export function copyHeader(): Buffer {
-  const b = Buffer.alloc(SIGNATURE.length + 8);
-  SIGNATURE.copy(b, 0);
-  return b; // flags = 0, header extension = 0
-}
+export { copyHeader };
 
 export function copyTrailer(): Buffer {
   const b = Buffer.alloc(2);
@@ -35,44 +28,11 @@ export function encodeRows(seriesId: number, bars: readonly BarRow[], from = 0, 
   let at = 0;
   for (let i = from; i < to; i++) {
     const b = bars[i]!;
+    // The product's row with series_id in front.
     dv.setInt16(at, FIELDS);
     dv.setInt32(at + 2, 4);
     dv.setInt32(at + 6, seriesId);
-    dv.setInt32(at + 10, 8);
-    const us = (b.t - PG_EPOCH_MS) * 1000;
-    const hi = Math.floor(us / TWO_32);
-    dv.setInt32(at + 14, hi);
-    dv.setUint32(at + 18, us - hi * TWO_32);
-    dv.setInt32(at + 22, 8);
-    dv.setFloat64(at + 26, b.o);
-    dv.setInt32(at + 34, 8);
-    dv.setFloat64(at + 38, b.h);
-    dv.setInt32(at + 46, 8);
-    dv.setFloat64(at + 50, b.l);
-    dv.setInt32(at + 58, 8);
-    dv.setFloat64(at + 62, b.c);
-    dv.setInt32(at + 70, 8);
-    dv.setFloat64(at + 74, b.v);
-    at += 82;
-    if (b.vw === null || b.vw === undefined) {
-      dv.setInt32(at, -1);
-      at += 4;
-    } else {
-      dv.setInt32(at, 8);
-      dv.setFloat64(at + 4, b.vw);
-      at += 12;
-    }
-    if (b.n === null || b.n === undefined) {
-      dv.setInt32(at, -1);
-      at += 4;
-    } else {
-      const n = Math.round(b.n);
-      const nhi = Math.floor(n / TWO_32);
-      dv.setInt32(at, 8);
-      dv.setInt32(at + 4, nhi);
-      dv.setUint32(at + 8, n - nhi * TWO_32);
-      at += 12;
-    }
+    at = writeBarFields(dv, at + 10, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
   }
   return buf.subarray(0, at);
 }

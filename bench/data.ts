@@ -7,20 +7,10 @@
 import { PolygonClient, parseTimeframe } from '../src/polygon/index.js';
 import type { BarRow } from '../src/db/copy-binary.js';
 import { hrMs } from './stats.js';
+import { allocColumns, type BarColumns } from './fastparse.js';
 
-export interface ColumnPage {
-  series: number;
-  length: number;
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-  /** NaN encodes a missing vw / n. */
-  vw: Float64Array;
-  n: Float64Array;
-}
+/** One page of one series (its index in Dataset.series), as columns. */
+export type ColumnPage = BarColumns & { series: number };
 
 export interface SeriesKey {
   symbol: string;
@@ -36,20 +26,8 @@ export interface Dataset {
 }
 
 function toColumns(series: number, bars: readonly BarRow[]): ColumnPage {
-  const n = bars.length;
-  const p: ColumnPage = {
-    series,
-    length: n,
-    t: new Float64Array(n),
-    o: new Float64Array(n),
-    h: new Float64Array(n),
-    l: new Float64Array(n),
-    c: new Float64Array(n),
-    v: new Float64Array(n),
-    vw: new Float64Array(n),
-    n: new Float64Array(n),
-  };
-  for (let i = 0; i < n; i++) {
+  const p: ColumnPage = { ...allocColumns(bars.length), count: bars.length, series };
+  for (let i = 0; i < bars.length; i++) {
     const b = bars[i]!;
     p.t[i] = b.t;
     p.o[i] = b.o;
@@ -65,8 +43,8 @@ function toColumns(series: number, bars: readonly BarRow[]): ColumnPage {
 
 /** The page as the product's parser would hand it over: one object per bar, one hidden class. */
 export function pageRows(p: ColumnPage): BarRow[] {
-  const out: BarRow[] = new Array(p.length);
-  for (let i = 0; i < p.length; i++) {
+  const out: BarRow[] = new Array(p.count);
+  for (let i = 0; i < p.count; i++) {
     const vw = p.vw[i]!;
     const n = p.n[i]!;
     out[i] = { t: p.t[i]!, o: p.o[i]!, h: p.h[i]!, l: p.l[i]!, c: p.c[i]!, v: p.v[i]!, vw: vw === vw ? vw : null, n: n === n ? n : null };
@@ -86,38 +64,47 @@ export interface FetchSpec {
   parallel?: number;
 }
 
-/** Reads every page of the job from the simulator, in job order (symbol-major, like unit numbers). */
-export async function loadDataset(spec: FetchSpec): Promise<Dataset> {
+/**
+ * Every page of every series of the job, `parallel` series at a time; `onPage` gets the series'
+ * index (job order: symbol-major, like unit numbers). Counts requests and bytes.
+ */
+async function eachPage(spec: FetchSpec, parallel: number, onPage: (series: number, bars: readonly BarRow[]) => void) {
   let requests = 0;
   let bytes = 0;
   const client = new PolygonClient({ baseUrl: spec.baseUrl, apiKey: spec.apiKey, verifyEmptyTicker: false, onRequest: (i) => ((requests += 1), (bytes += i.bytes)) });
   const series: SeriesKey[] = [];
   for (const symbol of spec.symbols) for (const timeframe of spec.timeframes) series.push({ symbol, timeframe });
-  const perSeries: ColumnPage[][] = new Array(series.length);
   let next = 0;
-  let totalBars = 0;
   const t0 = hrMs();
   const worker = async () => {
     for (;;) {
       const i = next++;
       if (i >= series.length) return;
       const s = series[i]!;
-      const pages: ColumnPage[] = [];
       for await (const page of client.pages({ ticker: s.symbol, timeframe: parseTimeframe(s.timeframe), from: spec.from, to: spec.to, adjusted: spec.adjusted })) {
-        if (page.bars.length === 0) continue;
-        pages.push(toColumns(i, page.bars));
-        totalBars += page.bars.length;
+        onPage(i, page.bars);
       }
-      perSeries[i] = pages;
     }
   };
   try {
-    await Promise.all(Array.from({ length: spec.parallel ?? 1 }, worker));
+    await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     client.close();
   }
-  const ms = hrMs() - t0;
-  return { series, pages: perSeries.flat(), totalBars, fetch: { ms, requests, bytes, barsPerSec: (totalBars / ms) * 1000 } };
+  return { series, ms: hrMs() - t0, requests, bytes };
+}
+
+/** Reads every page of the job from the simulator, in job order (symbol-major, like unit numbers). */
+export async function loadDataset(spec: FetchSpec): Promise<Dataset> {
+  const perSeries: ColumnPage[][] = [];
+  let totalBars = 0;
+  const read = await eachPage(spec, spec.parallel ?? 1, (i, bars) => {
+    if (bars.length === 0) return;
+    (perSeries[i] ??= []).push(toColumns(i, bars));
+    totalBars += bars.length;
+  });
+  const pages = read.series.flatMap((_, i) => perSeries[i] ?? []);
+  return { series: read.series, pages, totalBars, fetch: { ms: read.ms, requests: read.requests, bytes: read.bytes, barsPerSec: (totalBars / read.ms) * 1000 } };
 }
 
 /**
@@ -126,26 +113,6 @@ export async function loadDataset(spec: FetchSpec): Promise<Dataset> {
  * ticker-year on first request: it builds the year from minute days.)
  */
 export async function warmSimulator(spec: FetchSpec): Promise<{ ms: number; requests: number; series: number }> {
-  let requests = 0;
-  const client = new PolygonClient({ baseUrl: spec.baseUrl, apiKey: spec.apiKey, verifyEmptyTicker: false, onRequest: () => (requests += 1) });
-  const series: SeriesKey[] = [];
-  for (const symbol of spec.symbols) for (const timeframe of spec.timeframes) series.push({ symbol, timeframe });
-  let next = 0;
-  const t0 = hrMs();
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= series.length) return;
-      const s = series[i]!;
-      for await (const page of client.pages({ ticker: s.symbol, timeframe: parseTimeframe(s.timeframe), from: spec.from, to: spec.to, adjusted: spec.adjusted })) {
-        void page;
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: spec.parallel ?? 4 }, worker));
-  } finally {
-    client.close();
-  }
-  return { ms: hrMs() - t0, requests, series: series.length };
+  const read = await eachPage(spec, spec.parallel ?? 4, () => {});
+  return { ms: read.ms, requests: read.requests, series: read.series.length };
 }

@@ -9,19 +9,11 @@
 // one correctly rounded IEEE operation, which is exactly what JSON.parse returns (Clinger's fast
 // path). Longer mantissas or larger exponents go through Number() on the digits' text.
 
-export interface BarColumns {
-  count: number;
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-  /** NaN when absent. */
-  vw: Float64Array;
-  /** NaN when absent. */
-  n: Float64Array;
-}
+import { copyHeader, writeBarFields } from '../src/db/copy-binary.js';
+import type { BarArrays } from '../src/polygon-sim/bars.js';
+
+/** The simulator's bar arrays with vw and n always present: NaN marks a missing value. */
+export type BarColumns = Omit<BarArrays, 'vw' | 'n'> & { vw: Float64Array; n: Float64Array };
 
 const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const RESULTS = Buffer.from('"results":[', 'latin1');
@@ -36,7 +28,7 @@ const K_V = 0,
   K_T = 6,
   K_N = 7;
 
-function alloc(n: number): BarColumns {
+export function allocColumns(n: number): BarColumns {
   return {
     count: 0,
     t: new Float64Array(n),
@@ -63,7 +55,7 @@ export function scanAggs(buf: Buffer): ScanResult | null {
   let i = start + RESULTS.length;
   const len = buf.length;
   // Rough capacity: bars are ~90-110 bytes; grown if needed.
-  let cols = alloc(Math.max(16, Math.ceil((len - i) / 80)));
+  let cols = allocColumns(Math.max(16, Math.ceil((len - i) / 80)));
   let k = 0;
   let num = 0;
   const vals = new Float64Array(8);
@@ -163,7 +155,7 @@ export function scanAggs(buf: Buffer): ScanResult | null {
       return null;
     }
     if (k === cols.t.length) {
-      const bigger = alloc(k * 2);
+      const bigger = allocColumns(k * 2);
       for (const f of ['t', 'o', 'h', 'l', 'c', 'v', 'vw', 'n'] as const) bigger[f].set(cols[f]);
       cols = bigger;
     }
@@ -216,59 +208,17 @@ export function validateColumns(c: BarColumns, afterTs: number): { from: number;
   return { from, error: null };
 }
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const PG_EPOCH_MS = 946_684_800_000;
-const TWO_32 = 4_294_967_296;
-
 /** COPY (FORMAT binary) payload for the product's stage table (8 columns, no series id) from columns. */
 export function encodeColumnsBinary(c: BarColumns, from = 0): Buffer {
   const n = c.count - from;
-  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + n * (2 + 8 * 4 + 8 * 8) + 2);
-  SIGNATURE.copy(buf, 0);
+  const header = copyHeader();
+  const buf = Buffer.allocUnsafe(header.length + n * (2 + 8 * 4 + 8 * 8) + 2);
+  header.copy(buf, 0);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  let at = SIGNATURE.length;
-  dv.setInt32(at, 0);
-  dv.setInt32(at + 4, 0);
-  at += 8;
+  let at = header.length;
   for (let i = from; i < c.count; i++) {
     dv.setInt16(at, 8);
-    dv.setInt32(at + 2, 8);
-    const us = (c.t[i]! - PG_EPOCH_MS) * 1000;
-    const hi = Math.floor(us / TWO_32);
-    dv.setInt32(at + 6, hi);
-    dv.setUint32(at + 10, us - hi * TWO_32);
-    dv.setInt32(at + 14, 8);
-    dv.setFloat64(at + 18, c.o[i]!);
-    dv.setInt32(at + 26, 8);
-    dv.setFloat64(at + 30, c.h[i]!);
-    dv.setInt32(at + 38, 8);
-    dv.setFloat64(at + 42, c.l[i]!);
-    dv.setInt32(at + 50, 8);
-    dv.setFloat64(at + 54, c.c[i]!);
-    dv.setInt32(at + 62, 8);
-    dv.setFloat64(at + 66, c.v[i]!);
-    at += 74;
-    const vw = c.vw[i]!;
-    if (vw !== vw) {
-      dv.setInt32(at, -1);
-      at += 4;
-    } else {
-      dv.setInt32(at, 8);
-      dv.setFloat64(at + 4, vw);
-      at += 12;
-    }
-    const cnt = c.n[i]!;
-    if (cnt !== cnt) {
-      dv.setInt32(at, -1);
-      at += 4;
-    } else {
-      const r = Math.round(cnt);
-      const nhi = Math.floor(r / TWO_32);
-      dv.setInt32(at, 8);
-      dv.setInt32(at + 4, nhi);
-      dv.setUint32(at + 8, r - nhi * TWO_32);
-      at += 12;
-    }
+    at = writeBarFields(dv, at + 2, c.t[i]!, c.o[i]!, c.h[i]!, c.l[i]!, c.c[i]!, c.v[i]!, c.vw[i]!, c.n[i]!);
   }
   dv.setInt16(at, -1);
   return buf.subarray(0, at + 2);

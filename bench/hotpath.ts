@@ -53,51 +53,40 @@ export async function hotPath(simUrl: string, key: string, tickers: readonly str
     const got = encodeColumnsBinary(s.cols, validateColumns(s.cols, -Infinity).from);
     if (!want.equals(got) || !want.equals(encodeBarsDataView(p.bars))) identical = false;
   }
-  const r = { decode: [] as number[], parse: [] as number[], encode: [] as number[], scan: [] as number[], enc2: [] as number[], json: [] as number[], dv: [] as number[] };
+  const STEPS = ['decode', 'parse', 'encode', 'scan', 'enc2', 'json', 'dv'] as const;
+  const r = Object.fromEntries(STEPS.map((k) => [k, [] as number[]])) as Record<(typeof STEPS)[number], number[]>;
   let sink = 0;
   for (let round = 0; round < rounds; round++) {
-    let d = 0,
-      p = 0,
-      e = 0,
-      s = 0,
-      e2 = 0,
-      j = 0,
-      dvt = 0;
+    // Milliseconds spent in each step this round, over every body.
+    const ms = Object.fromEntries(STEPS.map((k) => [k, 0])) as Record<(typeof STEPS)[number], number>;
     for (const b of bodies) {
       let t0 = performance.now();
       const text = b.toString('utf8');
       let t1 = performance.now();
-      d += t1 - t0;
+      ms.decode += t1 - t0;
       const parsed = parseAggsBody(text, -Infinity);
       t0 = performance.now();
-      p += t0 - t1;
+      ms.parse += t0 - t1;
       sink += encodeBarsBinary(parsed.bars).length;
       t1 = performance.now();
-      e += t1 - t0;
+      ms.encode += t1 - t0;
       sink += encodeBarsDataView(parsed.bars).length;
       t0 = performance.now();
-      dvt += t0 - t1;
+      ms.dv += t0 - t1;
       t1 = t0;
       const sc = scanAggs(b)!;
       const meta = JSON.parse(sc.rest) as { status?: string };
       const v = validateColumns(sc.cols, -Infinity);
       if (v.error || meta.status !== 'OK') throw new Error(v.error ?? 'status');
       t0 = performance.now();
-      s += t0 - t1;
+      ms.scan += t0 - t1;
       sink += encodeColumnsBinary(sc.cols, v.from).length;
       t1 = performance.now();
-      e2 += t1 - t0;
+      ms.enc2 += t1 - t0;
       sink += (JSON.parse(b.toString('utf8')) as { count: number }).count;
-      j += performance.now() - t1;
+      ms.json += performance.now() - t1;
     }
-    const us = (ms: number) => (ms * 1000) / bars;
-    r.decode.push(us(d));
-    r.parse.push(us(p));
-    r.encode.push(us(e));
-    r.scan.push(us(s));
-    r.enc2.push(us(e2));
-    r.json.push(us(j));
-    r.dv.push(us(dvt));
+    for (const k of STEPS) r[k].push((ms[k] * 1000) / bars);
   }
   void sink;
   const product = { decodeUs: median(r.decode), parseUs: median(r.parse), encodeUs: median(r.encode), totalUs: 0 };

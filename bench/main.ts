@@ -4,7 +4,8 @@
 // .bench/latest.json. See bench/README.md for what each figure measures and what bounds it.
 //
 // Options: --quick, --profile (adds a CPU profile of the worker during one large job), --runs N,
-// --only 1,2,... (figures to run; 2 and 3 and 5 need 1's data), --verbose (service output).
+// --only ceiling,rerun,... (figures to run, by the names in FIGURES; product-ingest, rerun and
+// old-design need ceiling's data), --verbose (service output).
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,11 +13,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { Stack, SIM_KEY } from './stack.js';
 import { loadDataset, type Dataset } from './data.js';
-import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './fig1-ceiling.js';
+import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './ceiling.js';
 import { measureJob, slim, type JobMeasure } from './job.js';
-import { runOldDesign, type OldDesignRun } from './fig5-old.js';
-import { startPollers, type PollResult } from './fig6-status.js';
-import { RateSampler, type RateResult } from './fig8-rate.js';
+import { runOldDesign, type OldDesignRun } from './old-design.js';
+import { startPollers, type PollResult } from './status-latency.js';
+import { RateSampler, type RateResult } from './rate-limit.js';
 import { hotPath } from './hotpath.js';
 import { renderTable, renderMarkdown, writeReport, type Report } from './report.js';
 import { summarizeProfiles, profilesIn, renderProfile, hrUs } from './profile.js';
@@ -41,11 +42,24 @@ function option(name: string): string | undefined {
 const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
+/** What each figure measures, in the order they are reported; `--only` takes these names. */
+const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit'] as const;
+type Figure = (typeof FIGURES)[number];
 const ONLY = option('only')
   ?.split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const want = (fig: number) => !ONLY || ONLY.includes(String(fig));
+const unknownFigure = ONLY?.find((f) => !(FIGURES as readonly string[]).includes(f));
+if (unknownFigure !== undefined) {
+  console.error(`--only: unknown figure '${unknownFigure}'; figures are ${FIGURES.join(', ')}`);
+  process.exit(2);
+}
+const want = (fig: Figure) => !ONLY || ONLY.includes(fig);
+
+/** The POST body of a job of many generated tickers. */
+function manyUnitRequest(p: { symbols: number; timeframes: readonly string[]; from: string; to: string; concurrency: number }, prefix: string): BackfillRequest {
+  return { symbols: tickers(p.symbols, prefix), timeframes: [...p.timeframes], start_date: p.from, end_date: p.to, adjusted: true, concurrency: p.concurrency };
+}
 
 const LARGE_SYMBOLS = ['AAPL', 'MSFT', 'AMZN', 'GOOGL', 'META', 'NVDA', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT', 'PG', 'MA', 'HD', 'XOM', 'CVX', 'KO', 'PEP', 'BAC', 'DIS'];
 
@@ -199,7 +213,7 @@ async function main() {
     // The data set of the ceiling runs = the pages of the product job, which also warms the
     // simulator's cache so that it serves every timed request from memory.
     let ds: Dataset | undefined;
-    if (want(1) || want(2) || want(3) || want(5) || want(6) || want(7)) {
+    if (want('ceiling') || want('product-ingest') || want('rerun') || want('old-design') || want('status-latency') || want('memory')) {
       log(`reading the large job's bars from the simulator (${largeReq.symbols.length} symbols x ${largeReq.timeframes} ${largeReq.start_date}..${largeReq.end_date})...`);
       ds = await loadDataset({
         baseUrl: stack.sim.url,
@@ -241,7 +255,7 @@ async function main() {
     await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16 }, { countRows: false });
 
     // -------------------------------------------------------------------------------------------
-    // Figures 1, 2, 3, 5: per run, the ceilings, the product job, its re-run and the old design,
+    // ceiling, product-ingest, rerun, old-design: per run, the ceilings, the product job, its re-run and the old design,
     // so that every ratio is taken within one run.
     const ceil: Record<string, CeilingRun[]> = { plain1: [], plain2: [], idem1: [], idem2: [] };
     const ceilCpu: CpuBreakdown[] = [];
@@ -250,9 +264,9 @@ async function main() {
     const rerun: JobMeasure[] = [];
     const old: OldDesignRun[] = [];
     const ratios: Record<string, number[]> = { plain1: [], plain2: [], idem1: [], idem2: [], old: [] };
-    const runs123 = want(1) || want(2) || want(3) || want(5) ? RUNS : 0;
+    const runs123 = want('ceiling') || want('product-ingest') || want('rerun') || want('old-design') ? RUNS : 0;
     for (let run = 1; run <= runs123 && ds; run++) {
-      if (want(1) || want(2)) {
+      if (want('ceiling') || want('product-ingest')) {
         for (const conns of [1, 2]) {
           await resetBars(stack.admin);
           let pr = await probe();
@@ -269,7 +283,7 @@ async function main() {
         }
       }
       let product: JobMeasure | undefined;
-      if (want(2) || want(3) || want(5)) {
+      if (want('product-ingest') || want('rerun') || want('old-design')) {
         await resetBars(stack.admin);
         product = await measureJob(stack, largeReq);
         large.push(product);
@@ -281,14 +295,14 @@ async function main() {
           const c = ceil[k]![ceil[k]!.length - 1];
           if (c && ceil[k]!.length === run) ratios[k]!.push(bps / c.rowsPerSec);
         }
-        if (want(3)) {
+        if (want('rerun')) {
           await stack.admin.query('CHECKPOINT');
           const r = await measureJob(stack, largeReq);
           rerun.push(r);
           log(`run ${run}: re-run ${r.status}: ${fmt(r.fetched)} bars in ${fmt(r.wallMs / 1000)} s = ${fmt(rate(r.fetched, r.wallMs))} bars/s; rows ${r.rowsBefore} -> ${r.rowsAfter}, inserted ${r.inserted}; cpu ${cpuLine(r.cpu)}`);
         }
       }
-      if (want(5)) {
+      if (want('old-design')) {
         await resetBars(stack.admin);
         const o = await runOldDesign({
           dbUrl: stack.dbUrl,
@@ -308,10 +322,10 @@ async function main() {
 
     const med = (xs: CeilingRun[]) => median(xs.map((x) => x.rowsPerSec));
     if (ceil.plain1!.length) {
-      rows.push({ fig: '1', metric: 'ceiling: plain binary COPY, 1 connection', value: med(ceil.plain1!), unit: 'bars/s', runs: ceil.plain1!.map((x) => x.rowsPerSec) });
-      rows.push({ fig: '1', metric: 'ceiling: plain binary COPY, 2 connections', value: med(ceil.plain2!), unit: 'bars/s', runs: ceil.plain2!.map((x) => x.rowsPerSec) });
-      rows.push({ fig: '1', metric: 'ceiling: idempotent (product page writer), 1 conn', value: med(ceil.idem1!), unit: 'bars/s', runs: ceil.idem1!.map((x) => x.rowsPerSec) });
-      rows.push({ fig: '1', metric: 'ceiling: idempotent (product page writer), 2 conns', value: med(ceil.idem2!), unit: 'bars/s', runs: ceil.idem2!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: 'ceiling', metric: 'ceiling: plain binary COPY, 1 connection', value: med(ceil.plain1!), unit: 'bars/s', runs: ceil.plain1!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: 'ceiling', metric: 'ceiling: plain binary COPY, 2 connections', value: med(ceil.plain2!), unit: 'bars/s', runs: ceil.plain2!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: 'ceiling', metric: 'ceiling: idempotent (product page writer), 1 conn', value: med(ceil.idem1!), unit: 'bars/s', runs: ceil.idem1!.map((x) => x.rowsPerSec) });
+      rows.push({ fig: 'ceiling', metric: 'ceiling: idempotent (product page writer), 2 conns', value: med(ceil.idem2!), unit: 'bars/s', runs: ceil.idem2!.map((x) => x.rowsPerSec) });
       otherLoad('1', ceilCpu);
       report.details.ceilings = ceil;
       report.details.ceilingCpu = ceilCpu;
@@ -320,7 +334,7 @@ async function main() {
       const bps = large.map((m) => rate(m.inserted, m.wallMs));
       const r2 = median(ratios.idem2!);
       rows.push({
-        fig: '2',
+        fig: 'product-ingest',
         metric: `product, large units (${largeReq.symbols.length} sym x ${largeReq.timeframes} ${largeReq.start_date}..${largeReq.end_date}, c=${LARGE_CONCURRENCY})`,
         value: median(bps),
         unit: 'new bars/s',
@@ -331,7 +345,7 @@ async function main() {
         runs: bps,
       });
       for (const [k, label] of [['idem1', 'idem. 1c'], ['plain1', 'plain 1c'], ['plain2', 'plain 2c']] as const) {
-        if (ratios[k]!.length) rows.push({ fig: '2', metric: `  ratio to ceiling ${label}`, value: median(ratios[k]!) * 100, unit: '%', runs: ratios[k]!.map((x) => x * 100) });
+        if (ratios[k]!.length) rows.push({ fig: 'product-ingest', metric: `  ratio to ceiling ${label}`, value: median(ratios[k]!) * 100, unit: '%', runs: ratios[k]!.map((x) => x * 100) });
       }
       otherLoad('2', large.map((m) => m.cpu));
       cpuRows('2', large.map((m) => m.cpu), large.map((m) => m.inserted), 'bar');
@@ -339,44 +353,37 @@ async function main() {
     }
     if (rerun.length) {
       const bps = rerun.map((m) => rate(m.fetched, m.wallMs));
-      rows.push({ fig: '3', metric: 'product, re-run of the same job (all bars stored)', value: median(bps), unit: 'bars/s', runs: bps });
+      rows.push({ fig: 'rerun', metric: 'product, re-run of the same job (all bars stored)', value: median(bps), unit: 'bars/s', runs: bps });
       const added = rerun.map((m) => m.rowsAfter - m.rowsBefore);
       const reported = rerun.map((m) => m.inserted);
       const ok = added.every((x) => x === 0) && reported.every((x) => x === 0) && rerun.every((m) => m.status === 'completed');
-      rows.push({ fig: '3', metric: 're-run: rows added (count(*) after - before) / reported inserted', value: max(added.map(Math.abs)), unit: `rows / ${max(reported)}`, aim: '0', met: ok, runs: added });
+      rows.push({ fig: 'rerun', metric: 're-run: rows added (count(*) after - before) / reported inserted', value: max(added.map(Math.abs)), unit: `rows / ${max(reported)}`, aim: '0', met: ok, runs: added });
       otherLoad('3', rerun.map((m) => m.cpu));
       cpuRows('3', rerun.map((m) => m.cpu), rerun.map((m) => m.fetched), 'bar');
       report.details.rerun = rerun.map(slim);
     }
     if (old.length) {
       const v = old.map((o) => o.rowsPerSec);
-      rows.push({ fig: '5', metric: `old design (1 INSERT per row, sequential; ${P.old.symbols} sym x ${P.old.from}..${P.old.to})`, value: median(v), unit: 'bars/s', runs: v });
+      rows.push({ fig: 'old-design', metric: `old design (1 INSERT per row, sequential; ${P.old.symbols} sym x ${P.old.from}..${P.old.to})`, value: median(v), unit: 'bars/s', runs: v });
       if (ratios.old!.length) {
         const s = median(ratios.old!);
-        rows.push({ fig: '5', metric: 'speed-up of the product (fig 2) over the old design', value: s, unit: 'x', aim: '>= 15x', met: s >= 15, runs: ratios.old! });
+        rows.push({ fig: 'old-design', metric: 'speed-up of the product (product-ingest) over the old design', value: s, unit: 'x', aim: '>= 15x', met: s >= 15, runs: ratios.old! });
       }
       report.details.old = old;
     }
 
     // -------------------------------------------------------------------------------------------
-    // Figure 4: many small units (daily and weekly bars). The simulator builds a ticker's daily
+    // figure small-units: many small units (daily and weekly bars). The simulator builds a ticker's daily
     // year from minute days on first request (about 90 ms a ticker), so every page is read once
     // before timing.
-    const smallReq: BackfillRequest = {
-      symbols: tickers(P.small.symbols, 'S'),
-      timeframes: [...P.small.timeframes],
-      start_date: P.small.from,
-      end_date: P.small.to,
-      adjusted: true,
-      concurrency: P.small.concurrency,
-    };
+    const smallReq = manyUnitRequest(P.small, 'S');
     let smallWarm = false;
     const warmSmall = async () => {
       if (smallWarm) return;
       await warm(stack, 'small units', smallReq);
       smallWarm = true;
     };
-    if (want(4)) {
+    if (want('small-units')) {
       await warmSmall();
       const small: JobMeasure[] = [];
       const units = smallReq.symbols.length * smallReq.timeframes.length;
@@ -395,18 +402,18 @@ async function main() {
       const overhead = small.map((m) => (m.wallMs * c - m.units.busyMsSum) / m.units.units);
       const perUnitWall = small.map((m) => (m.wallMs - m.units.busyMsSum / c) / m.units.units);
       const busy = small.map((m) => m.units.busyMsSum / m.units.units);
-      rows.push({ fig: '4', metric: `product, many small units (${units} units: ${smallReq.symbols.length} sym x ${smallReq.timeframes}, c=${c})`, value: median(ups), unit: 'units/s', aim: '>= 50 units/s', met: median(ups) >= 50, runs: ups });
-      rows.push({ fig: '4', metric: '  orchestration overhead per unit, slot time: (wall*c - sum busy)/units', value: median(overhead), unit: 'ms', runs: overhead });
-      rows.push({ fig: '4', metric: '  orchestration overhead per unit, wall time: (wall - sum busy/c)/units', value: median(perUnitWall), unit: 'ms', runs: perUnitWall });
-      rows.push({ fig: '4', metric: '  fetch+write time per unit (job_units claim -> complete)', value: median(busy), unit: 'ms', runs: busy });
+      rows.push({ fig: 'small-units', metric: `product, many small units (${units} units: ${smallReq.symbols.length} sym x ${smallReq.timeframes}, c=${c})`, value: median(ups), unit: 'units/s', aim: '>= 50 units/s', met: median(ups) >= 50, runs: ups });
+      rows.push({ fig: 'small-units', metric: '  orchestration overhead per unit, slot time: (wall*c - sum busy)/units', value: median(overhead), unit: 'ms', runs: overhead });
+      rows.push({ fig: 'small-units', metric: '  orchestration overhead per unit, wall time: (wall - sum busy/c)/units', value: median(perUnitWall), unit: 'ms', runs: perUnitWall });
+      rows.push({ fig: 'small-units', metric: '  fetch+write time per unit (job_units claim -> complete)', value: median(busy), unit: 'ms', runs: busy });
       otherLoad('4', small.map((m) => m.cpu));
       cpuRows('4', small.map((m) => m.cpu), small.map((m) => m.units.units), 'unit');
       report.details.small = small.map(slim);
     }
 
     // -------------------------------------------------------------------------------------------
-    // Figure 6: 50 pollers on the status endpoint during a large job.
-    if (want(6)) {
+    // figure status-latency: 50 pollers on the status endpoint during a large job.
+    if (want('status-latency')) {
       await resetBars(stack.admin);
       let poller: ReturnType<typeof startPollers> | undefined;
       const m = await measureJob(stack, largeReq, {
@@ -414,22 +421,22 @@ async function main() {
       });
       const poll: PollResult = await poller!.stop();
       log(`status under load: ${poll.requests} requests (${fmt(poll.rps)}/s), p50 ${fmt(poll.p50)} ms, p99 ${fmt(poll.p99)} ms, max ${fmt(poll.max)} ms, ${poll.errors} errors; job ${fmt(rate(m.inserted, m.wallMs))} bars/s meanwhile; cpu ${cpuLine(m.cpu)}`);
-      rows.push({ fig: '6', metric: `status p50, ${P.status.pollers} pollers (${P.status.thinkMs} ms pause) during a large job`, value: poll.p50, unit: 'ms', runs: [poll.p50] });
-      rows.push({ fig: '6', metric: `status p99 (${poll.requests} requests, ${fmt(poll.rps)}/s)`, value: poll.p99, unit: 'ms', aim: '< 50 ms', met: poll.p99 < 50, runs: [poll.p99] });
-      rows.push({ fig: '6', metric: 'status errors', value: poll.errors, unit: 'errors', aim: '0', met: poll.errors === 0, runs: [poll.errors] });
-      rows.push({ fig: '6', metric: '  large job throughput while polled', value: rate(m.inserted, m.wallMs), unit: 'new bars/s', runs: [rate(m.inserted, m.wallMs)] });
+      rows.push({ fig: 'status-latency', metric: `status p50, ${P.status.pollers} pollers (${P.status.thinkMs} ms pause) during a large job`, value: poll.p50, unit: 'ms', runs: [poll.p50] });
+      rows.push({ fig: 'status-latency', metric: `status p99 (${poll.requests} requests, ${fmt(poll.rps)}/s)`, value: poll.p99, unit: 'ms', aim: '< 50 ms', met: poll.p99 < 50, runs: [poll.p99] });
+      rows.push({ fig: 'status-latency', metric: 'status errors', value: poll.errors, unit: 'errors', aim: '0', met: poll.errors === 0, runs: [poll.errors] });
+      rows.push({ fig: 'status-latency', metric: '  large job throughput while polled', value: rate(m.inserted, m.wallMs), unit: 'new bars/s', runs: [rate(m.inserted, m.wallMs)] });
       otherLoad('6', [m.cpu]);
       report.details.status = { poll, job: slim(m) };
-      large.push(m); // its memory counts for figure 7 too
+      large.push(m); // its memory counts for figure memory too
     }
 
     // -------------------------------------------------------------------------------------------
-    // Figure 7: peak RSS (VmHWM, reset before each job) of worker and API.
-    if ((want(7) || want(2)) && large.length) {
+    // figure memory: peak RSS (VmHWM, reset before each job) of worker and API.
+    if ((want('memory') || want('product-ingest')) && large.length) {
       const w = large.map((m) => m.mem.workerMb);
       const a = large.map((m) => m.mem.apiMb);
       const idle = report.details.idleRss as { workerMb: number; apiMb: number };
-      rows.push({ fig: '7', metric: 'worker RSS idle, just started (bundles workflows/ itself)', value: idle.workerMb, unit: 'MB', runs: [] });
+      rows.push({ fig: 'memory', metric: 'worker RSS idle, just started (bundles workflows/ itself)', value: idle.workerMb, unit: 'MB', runs: [] });
       if (!QUICK) {
         // The product's own option: a workflow bundle built ahead (WORKER_WORKFLOW_BUNDLE).
         const bundle = join(ROOT, '.bench', 'workflow-bundle.js');
@@ -439,21 +446,14 @@ async function main() {
         await sleep(1_000);
         const pre = (readMem(stack.worker!.pid)?.rssKb ?? NaN) / 1024;
         await stack.startWorker();
-        rows.push({ fig: '7', metric: '  same with a prebuilt workflow bundle (WORKER_WORKFLOW_BUNDLE)', value: pre, unit: 'MB', runs: [] });
+        rows.push({ fig: 'memory', metric: '  same with a prebuilt workflow bundle (WORKER_WORKFLOW_BUNDLE)', value: pre, unit: 'MB', runs: [] });
       }
-      rows.push({ fig: '7', metric: 'worker peak RSS during the large job', value: max(w), unit: 'MB', aim: '< 512 MB', met: max(w) < 512, runs: w });
-      rows.push({ fig: '7', metric: 'API peak RSS during the large job', value: max(a), unit: 'MB', runs: a });
+      rows.push({ fig: 'memory', metric: 'worker peak RSS during the large job', value: max(w), unit: 'MB', aim: '< 512 MB', met: max(w) < 512, runs: w });
+      rows.push({ fig: 'memory', metric: 'API peak RSS during the large job', value: max(a), unit: 'MB', runs: a });
     }
-    if (want(7)) {
+    if (want('memory')) {
       if (P.tenK) {
-        const req: BackfillRequest = {
-          symbols: tickers(P.tenK.symbols, 'T'),
-          timeframes: [...P.tenK.timeframes],
-          start_date: P.tenK.from,
-          end_date: P.tenK.to,
-          adjusted: true,
-          concurrency: P.tenK.concurrency,
-        };
+        const req = manyUnitRequest(P.tenK, 'T');
         const units = req.symbols.length * req.timeframes.length;
         await warm(stack, `${units}-unit job`, req);
         await resetBars(stack.admin);
@@ -461,9 +461,9 @@ async function main() {
         const ups = (m.units.completed / m.wallMs) * 1000;
         log(`${units} units ${m.status} in ${fmt(m.wallMs / 1000)} s (${fmt(ups)} units/s); worker peak ${fmt(m.mem.workerMb)} MB, API peak ${fmt(m.mem.apiMb)} MB; cpu ${cpuLine(m.cpu)}`);
         if (m.status !== 'completed') report.errors.push(`10k-unit job ${m.jobId} ended ${m.status}`);
-        rows.push({ fig: '7', metric: `worker peak RSS during a ${units}-unit job (${req.symbols.length} sym x ${req.timeframes}, 2 days)`, value: m.mem.workerMb, unit: 'MB', aim: '< 512 MB', met: m.mem.workerMb < 512, runs: [m.mem.workerMb] });
-        rows.push({ fig: '7', metric: `API peak RSS during the ${units}-unit job`, value: m.mem.apiMb, unit: 'MB', runs: [m.mem.apiMb] });
-        rows.push({ fig: '7', metric: `  ${units}-unit job throughput (c=${req.concurrency})`, value: ups, unit: 'units/s', runs: [ups] });
+        rows.push({ fig: 'memory', metric: `worker peak RSS during a ${units}-unit job (${req.symbols.length} sym x ${req.timeframes}, 2 days)`, value: m.mem.workerMb, unit: 'MB', aim: '< 512 MB', met: m.mem.workerMb < 512, runs: [m.mem.workerMb] });
+        rows.push({ fig: 'memory', metric: `API peak RSS during the ${units}-unit job`, value: m.mem.apiMb, unit: 'MB', runs: [m.mem.apiMb] });
+        rows.push({ fig: 'memory', metric: `  ${units}-unit job throughput (c=${req.concurrency})`, value: ups, unit: 'units/s', runs: [ups] });
         otherLoad('7', [m.cpu]);
         report.details.tenK = slim(m);
       } else {
@@ -472,9 +472,9 @@ async function main() {
     }
 
     // -------------------------------------------------------------------------------------------
-    // Figure 8: rate-limited reality. One request per unit (daily/weekly bars of one week, tickers
+    // figure rate-limit: rate-limited reality. One request per unit (daily/weekly bars of one week, tickers
     // the simulator has already built), about `seconds` worth of requests at the worker's rate.
-    if (want(8)) {
+    if (want('rate-limit')) {
       const R = P.rate;
       const n = Math.ceil((R.workerRpm / 60) * R.seconds);
       await warmSmall();
@@ -497,7 +497,7 @@ async function main() {
       const ratio = rr.rpm / R.R;
       log(`rate-limited: ${rr.requests} requests over ${fmt(rr.windowMs / 1000)} s = ${fmt(rr.rpm)}/min (${fmt(ratio * 100)}% of ${R.R}), ${rr.status429} x 429; job ${m.status}; cpu ${cpuLine(m.cpu)}`);
       rows.push({
-        fig: '8',
+        fig: 'rate-limit',
         metric: `rate-limited: achieved req/min (sim R=${R.R}/min + ${R.latencyMs} ms; worker limit ${R.workerRpm}/min = ${fmt((R.workerRpm / R.R) * 100, 0)}% of R; ${req.symbols.length * req.timeframes.length} units, c=${R.concurrency})`,
         value: rr.rpm,
         unit: 'req/min',
@@ -507,8 +507,8 @@ async function main() {
         met: ratio >= 0.95,
         runs: [rr.rpm],
       });
-      rows.push({ fig: '8', metric: '429 responses received', value: rr.status429, unit: '429s', aim: '0', met: rr.status429 === 0, runs: [rr.status429] });
-      rows.push({ fig: '8', metric: '  req/min from the POST (job start-up included)', value: rr.rpmFromPost, unit: 'req/min', ratio: rr.rpmFromPost / R.R, ratioOf: 'R', runs: [rr.rpmFromPost] });
+      rows.push({ fig: 'rate-limit', metric: '429 responses received', value: rr.status429, unit: '429s', aim: '0', met: rr.status429 === 0, runs: [rr.status429] });
+      rows.push({ fig: 'rate-limit', metric: '  req/min from the POST (job start-up included)', value: rr.rpmFromPost, unit: 'req/min', ratio: rr.rpmFromPost / R.R, ratioOf: 'R', runs: [rr.rpmFromPost] });
       report.details.rate = { ...rr, units: req.symbols.length * req.timeframes.length, job: slim(m) };
       if (m.status !== 'completed') report.errors.push(`rate-limited job ${m.jobId} ended ${m.status}`);
     }

@@ -5,7 +5,7 @@ import { fmt } from './stats.js';
 import { ROOT } from './proc.js';
 
 export interface ResultRow {
-  /** "1", "2", ... the issue's figure number; "-" for supporting measurements. */
+  /** The figure's subject ("ceiling", "rerun", ...); "-" for supporting measurements. */
   fig: string;
   metric: string;
   /** Median of `runs`. */

@@ -1,4 +1,4 @@
-// Figure 8: the simulator limits the key to R requests a minute (and answers after `latencyMs`); the
+// The rate-limit figure: the simulator limits the key to R requests a minute (and answers after `latencyMs`); the
 // worker is configured a few percent below R. The simulator's request counter is sampled every
 // 250 ms; the achieved rate is taken over the steady window from the first request seen to the last
 // (start-up excluded, reported separately), and 429s come from the simulator's own stats.

@@ -1,4 +1,4 @@
-// Figure 6: GET /api/v1/backfill/status/{id} under load. `pollers` concurrent clients, each in a
+// The status-latency figure: GET /api/v1/backfill/status/{id} under load. `pollers` concurrent clients, each in a
 // closed loop (request, wait for the full response, pause `thinkMs`, again) for as long as the job
 // runs (or `maxMs`). Every request is timed from send to last byte; a non-200 or a network error
 // counts as an error. Keep-alive connections, like a browser dashboard.

@@ -1,4 +1,4 @@
-// Figure 1: what Postgres on this machine can take for the very bars of the product job, with no
+// The ceiling figure: what Postgres on this machine can take for the very bars of the product job, with no
 // HTTP and no Temporal. Plain binary COPY straight into `bars` (not idempotent: the upper bound), and
 // the idempotent ceiling through the product's own page writer (binary COPY into its temp stage,
 // INSERT ... ON CONFLICT DO NOTHING and the unit's cursor update, one transaction a page), with 1 and

@@ -1,4 +1,4 @@
-// Figure 5: the old service's approach, reproduced as the baseline. One symbol-timeframe after
+// The old-design figure: the old service's approach, reproduced as the baseline. One symbol-timeframe after
 // another; for each, one transaction in which every page is fetched (no read-ahead) and every bar is
 // written with its own parameterised INSERT (one round trip per row), committed at the end of the
 // unit; every submitted row counted as inserted. Same simulator, same bars, same table, one
@@ -6,17 +6,10 @@
 import pg from 'pg';
 import { PolygonClient, parseTimeframe } from '../src/polygon/index.js';
 import { hrMs } from './stats.js';
+import type { FetchSpec } from './data.js';
 
-export interface OldDesignSpec {
-  dbUrl: string;
-  baseUrl: string;
-  apiKey: string;
-  symbols: readonly string[];
-  timeframes: readonly string[];
-  from: string;
-  to: string;
-  adjusted: boolean;
-}
+/** The job's series as the product would fetch them, plus the database the old design writes to. */
+export type OldDesignSpec = Omit<FetchSpec, 'parallel'> & { dbUrl: string };
 
 export interface OldDesignRun {
   rows: number;
