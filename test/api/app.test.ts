@@ -16,14 +16,7 @@ import type {
   UnitsPage,
   VocabularyResponse,
 } from '../../src/api/schemas.js';
-import {
-  FAILURE_CODES,
-  FINAL_JOB_STATUSES,
-  JOB_STATUSES,
-  PERMANENT_FAILURE_CODES,
-  RESTARTABLE_JOB_STATUSES,
-  UNIT_STATUSES,
-} from '../../workflows/vocabulary.js';
+import * as vocab from '../../workflows/vocabulary.js';
 import { countWorkflows, createHarness, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
 
 let h: Harness;
@@ -116,21 +109,15 @@ describe('health, readiness, docs', () => {
   it('GET /api/v1/vocabulary gives the lists the API validates with, documented as enums', async () => {
     const { res, json } = await getJson<VocabularyResponse>('/api/v1/vocabulary');
     expect(res.status).toBe(200);
-    expect(json).toEqual({
-      job_statuses: [...JOB_STATUSES],
-      final_job_statuses: [...FINAL_JOB_STATUSES],
-      restartable_job_statuses: [...RESTARTABLE_JOB_STATUSES],
-      unit_statuses: [...UNIT_STATUSES],
-      failure_codes: [...FAILURE_CODES],
-      permanent_failure_codes: [...PERMANENT_FAILURE_CODES],
-    });
+    const lists = ['JOB_STATUSES', 'FINAL_JOB_STATUSES', 'RESTARTABLE_JOB_STATUSES', 'UNIT_STATUSES', 'FAILURE_CODES', 'PERMANENT_FAILURE_CODES'] as const;
+    expect(json).toEqual(Object.fromEntries(lists.map((k) => [k.toLowerCase(), [...vocab[k]]])));
     // A status outside the list is refused with the list itself.
     const bad = await getJson<ErrorResponse>('/api/v1/backfill/recent?status=done');
     expect(bad.res.status).toBe(400);
-    expect(bad.json.error.message).toContain(JOB_STATUSES.join(', '));
+    expect(bad.json.error.message).toContain(vocab.JOB_STATUSES.join(', '));
     const doc = (await getJson<OpenAPIObject>('/openapi.json')).json;
-    const vocab = (doc.components!.schemas as Record<string, SchemaObject>).Vocabulary!.properties as Record<string, SchemaObject>;
-    expect((vocab.unit_statuses!.items as SchemaObject).enum).toEqual([...UNIT_STATUSES]);
+    const props = (doc.components!.schemas as Record<string, SchemaObject>).Vocabulary!.properties as Record<string, SchemaObject>;
+    expect((props.unit_statuses!.items as SchemaObject).enum).toEqual([...vocab.UNIT_STATUSES]);
   });
 
   it('GET /docs is a self-contained page (no external scripts or styles)', async () => {
