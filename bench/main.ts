@@ -157,12 +157,12 @@ async function main() {
   };
   const rows = report.rows;
   /** How much of the shared machine other processes took while a figure ran (noise indicator). */
-  const otherLoad = (fig: string, cpus: CpuBreakdown[]) => {
+  const otherLoad = (fig: Figure, cpus: CpuBreakdown[]) => {
     const v = cpus.map((c) => c.cores.other ?? NaN);
     rows.push({ fig, metric: '  machine: cores used by processes not of this bench meanwhile', value: median(v), unit: 'cores', runs: v });
   };
   /** CPU cost per item (bar or unit) of each of our processes, in microseconds or ms. */
-  const cpuRows = (fig: string, cpus: CpuBreakdown[], items: number[], what: string) => {
+  const cpuRows = (fig: Figure, cpus: CpuBreakdown[], items: number[], what: string) => {
     const keys = ['worker', 'temporal', 'postgres', 'api', 'sim'];
     const per = keys.map((k) => median(cpus.map((c, i) => (c.ms[k] ?? NaN) / items[i]!)));
     const scale = what === 'bar' ? 1000 : 1;
@@ -326,7 +326,7 @@ async function main() {
       rows.push({ fig: 'ceiling', metric: 'ceiling: plain binary COPY, 2 connections', value: med(ceil.plain2!), unit: 'bars/s', runs: ceil.plain2!.map((x) => x.rowsPerSec) });
       rows.push({ fig: 'ceiling', metric: 'ceiling: idempotent (product page writer), 1 conn', value: med(ceil.idem1!), unit: 'bars/s', runs: ceil.idem1!.map((x) => x.rowsPerSec) });
       rows.push({ fig: 'ceiling', metric: 'ceiling: idempotent (product page writer), 2 conns', value: med(ceil.idem2!), unit: 'bars/s', runs: ceil.idem2!.map((x) => x.rowsPerSec) });
-      otherLoad('1', ceilCpu);
+      otherLoad('ceiling', ceilCpu);
       report.details.ceilings = ceil;
       report.details.ceilingCpu = ceilCpu;
     }
@@ -347,8 +347,8 @@ async function main() {
       for (const [k, label] of [['idem1', 'idem. 1c'], ['plain1', 'plain 1c'], ['plain2', 'plain 2c']] as const) {
         if (ratios[k]!.length) rows.push({ fig: 'product-ingest', metric: `  ratio to ceiling ${label}`, value: median(ratios[k]!) * 100, unit: '%', runs: ratios[k]!.map((x) => x * 100) });
       }
-      otherLoad('2', large.map((m) => m.cpu));
-      cpuRows('2', large.map((m) => m.cpu), large.map((m) => m.inserted), 'bar');
+      otherLoad('product-ingest', large.map((m) => m.cpu));
+      cpuRows('product-ingest', large.map((m) => m.cpu), large.map((m) => m.inserted), 'bar');
       report.details.large = large.map(slim);
     }
     if (rerun.length) {
@@ -358,8 +358,8 @@ async function main() {
       const reported = rerun.map((m) => m.inserted);
       const ok = added.every((x) => x === 0) && reported.every((x) => x === 0) && rerun.every((m) => m.status === 'completed');
       rows.push({ fig: 'rerun', metric: 're-run: rows added (count(*) after - before) / reported inserted', value: max(added.map(Math.abs)), unit: `rows / ${max(reported)}`, aim: '0', met: ok, runs: added });
-      otherLoad('3', rerun.map((m) => m.cpu));
-      cpuRows('3', rerun.map((m) => m.cpu), rerun.map((m) => m.fetched), 'bar');
+      otherLoad('rerun', rerun.map((m) => m.cpu));
+      cpuRows('rerun', rerun.map((m) => m.cpu), rerun.map((m) => m.fetched), 'bar');
       report.details.rerun = rerun.map(slim);
     }
     if (old.length) {
@@ -406,8 +406,8 @@ async function main() {
       rows.push({ fig: 'small-units', metric: '  orchestration overhead per unit, slot time: (wall*c - sum busy)/units', value: median(overhead), unit: 'ms', runs: overhead });
       rows.push({ fig: 'small-units', metric: '  orchestration overhead per unit, wall time: (wall - sum busy/c)/units', value: median(perUnitWall), unit: 'ms', runs: perUnitWall });
       rows.push({ fig: 'small-units', metric: '  fetch+write time per unit (job_units claim -> complete)', value: median(busy), unit: 'ms', runs: busy });
-      otherLoad('4', small.map((m) => m.cpu));
-      cpuRows('4', small.map((m) => m.cpu), small.map((m) => m.units.units), 'unit');
+      otherLoad('small-units', small.map((m) => m.cpu));
+      cpuRows('small-units', small.map((m) => m.cpu), small.map((m) => m.units.units), 'unit');
       report.details.small = small.map(slim);
     }
 
@@ -425,7 +425,7 @@ async function main() {
       rows.push({ fig: 'status-latency', metric: `status p99 (${poll.requests} requests, ${fmt(poll.rps)}/s)`, value: poll.p99, unit: 'ms', aim: '< 50 ms', met: poll.p99 < 50, runs: [poll.p99] });
       rows.push({ fig: 'status-latency', metric: 'status errors', value: poll.errors, unit: 'errors', aim: '0', met: poll.errors === 0, runs: [poll.errors] });
       rows.push({ fig: 'status-latency', metric: '  large job throughput while polled', value: rate(m.inserted, m.wallMs), unit: 'new bars/s', runs: [rate(m.inserted, m.wallMs)] });
-      otherLoad('6', [m.cpu]);
+      otherLoad('status-latency', [m.cpu]);
       report.details.status = { poll, job: slim(m) };
       large.push(m); // its memory counts for figure memory too
     }
@@ -464,7 +464,7 @@ async function main() {
         rows.push({ fig: 'memory', metric: `worker peak RSS during a ${units}-unit job (${req.symbols.length} sym x ${req.timeframes}, 2 days)`, value: m.mem.workerMb, unit: 'MB', aim: '< 512 MB', met: m.mem.workerMb < 512, runs: [m.mem.workerMb] });
         rows.push({ fig: 'memory', metric: `API peak RSS during the ${units}-unit job`, value: m.mem.apiMb, unit: 'MB', runs: [m.mem.apiMb] });
         rows.push({ fig: 'memory', metric: `  ${units}-unit job throughput (c=${req.concurrency})`, value: ups, unit: 'units/s', runs: [ups] });
-        otherLoad('7', [m.cpu]);
+        otherLoad('memory', [m.cpu]);
         report.details.tenK = slim(m);
       } else {
         log('the 10,000-unit memory job is skipped in --quick');
