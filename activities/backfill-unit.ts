@@ -40,7 +40,7 @@ const superseded = (unitNo: number) =>
     nonRetryable: true,
   });
 
-export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger'>) {
+export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics'>) {
   const writePage = createPageWriter(pool);
 
   /**
@@ -102,6 +102,7 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
         const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: r.value.bars, cursor: r.value.cursor }, signal);
         writeMs += performance.now() - t0;
         if (!written.committed) throw superseded(unitNo);
+        metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });
         pages++;
         committedThisAttempt++;
         details = { cursor: r.value.cursor, pages };
@@ -109,6 +110,7 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
       }
       const totals = await completeUnit(pool, jobId, unitNo, token);
       if (!totals) throw superseded(unitNo);
+      metrics.unitAttemptEnded('completed');
       const secs = (performance.now() - began) / 1000;
       log.info(
         {
@@ -125,6 +127,7 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
       if (ctx.cancellationSignal.aborted) {
         const reason = ctx.cancellationSignal.reason;
         log.info({ reason: String(reason) }, 'unit attempt cancelled');
+        metrics.unitAttemptEnded('cancelled');
         throw reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
       }
       let failure = toActivityFailure(err);
@@ -134,6 +137,7 @@ export function createBackfillUnit({ pool, polygon, logger }: Pick<ActivityDeps,
         failure = ApplicationFailure.create({ type: failure.type ?? undefined, message: failure.message, details: failure.details as unknown[], nextRetryDelay: PROGRESS_RETRY_DELAY });
       }
       log.warn({ code: failure instanceof ApplicationFailure ? failure.type : 'cancelled', err: failure.message }, 'unit attempt failed');
+      metrics.unitAttemptEnded(failure instanceof ApplicationFailure ? (failure.type ?? 'internal') : 'cancelled');
       if (token !== undefined && failure instanceof ApplicationFailure && !failure.nonRetryable) {
         await noteUnitError(pool, jobId, unitNo, token, failure.type ?? 'internal', failure.message).catch(() => undefined);
       }

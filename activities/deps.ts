@@ -2,6 +2,7 @@ import type { Config } from '../src/config.js';
 import type { Pool } from '../src/db/pool.js';
 import type { RateLimiter } from '../src/db/rate-limiter.js';
 import type { Logger } from '../src/logger.js';
+import type { IngestMetrics } from '../src/metrics/ingest-metrics.js';
 import type { PolygonClient } from '../src/polygon/index.js';
 
 /** Everything the activities touch, injected once per worker: no module-level state. */
@@ -12,6 +13,7 @@ export interface ActivityDeps {
   limiter: RateLimiter;
   config: Pick<Config, 'UNIT_DEADLINE_SECONDS' | 'UNIT_HEARTBEAT_TIMEOUT_SECONDS'>;
   logger: Logger;
+  metrics: IngestMetrics;
 }
 
 /** Per-unit activity timing, from the worker's config, recorded in history by initJob. */

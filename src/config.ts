@@ -53,6 +53,11 @@ const schema = z.object({
    * `npm run build` wrote next to it; run from sources, the worker bundles workflows/ at start.
    */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** The worker's Prometheus endpoint (/metrics: product and Temporal SDK metrics; /healthz); 0 picks a free port. */
+  WORKER_METRICS_PORT: int(0, 65_535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Loopback port of the SDK's own exporter, which /metrics merges in; a free one when unset. */
+  WORKER_SDK_METRICS_PORT: int(1, 65_535).optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLYGON_SIM: bool.optional(),

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Registry } from 'prom-client';
 import { loadConfig, type Config } from './config.js';
 import { createPool, type Pool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { createRateLimiter } from './db/rate-limiter.js';
 import { createLogger, type Logger } from './logger.js';
 import { PolygonClient } from './polygon/index.js';
+import { activityLogger } from './metrics/activity-log.js';
+import { createIngestMetrics, type IngestMetrics } from './metrics/ingest-metrics.js';
+import { createProcessRegistry } from './metrics/registry.js';
+import { installWorkerRuntime } from './metrics/sdk-runtime.js';
+import { startWorkerEndpoint } from './metrics/worker-endpoint.js';
 import { createActivities } from '../activities/index.js';
 
 // Under tsx this module is src/worker.ts and bundles the sources; compiled, it is dist/src/worker.js.
@@ -32,6 +38,8 @@ export interface WorkerDeps {
   workflowBundle?: { codePath: string };
   /** Shown in histories as the worker that ran each task; defaults to pid@host. */
   identity?: string;
+  /** Where ingestion is counted; a private registry nobody scrapes when absent. */
+  metrics?: IngestMetrics;
 }
 
 /**
@@ -45,6 +53,7 @@ export function rateLimiterName(apiKey: string | undefined): string {
 /** A worker for BackfillWorkflow and its activities; call `run()` on it. */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const { config, pool, logger } = deps;
+  const metrics = deps.metrics ?? createIngestMetrics(new Registry());
   const limiter = createRateLimiter({ db: pool, name: rateLimiterName(config.polygonApiKey), rpm: config.POLYGON_RATE_LIMIT_RPM });
   const polygon =
     deps.polygon ??
@@ -54,9 +63,14 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       limit: config.POLYGON_PAGE_LIMIT,
       connectTimeoutMs: config.POLYGON_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: config.POLYGON_REQUEST_TIMEOUT_MS,
-      beforeRequest: async (signal) => void (await limiter.acquire(signal)),
+      beforeRequest: async (signal) => {
+        const t0 = performance.now();
+        await limiter.acquire(signal);
+        metrics.rateLimiterWait((performance.now() - t0) / 1000);
+      },
+      onRequest: (info) => metrics.polygonRequest(info),
     });
-  const activities = createActivities({ pool, polygon, limiter, config, logger: logger.child({ scope: 'activity' }) });
+  const activities = createActivities({ pool, polygon, limiter, config, metrics, logger: activityLogger(logger.child({ scope: 'activity' })) });
   const bundlePath = deps.workflowBundle?.codePath ?? config.WORKER_WORKFLOW_BUNDLE ?? builtWorkflowBundle();
   logger.info({ workflowBundle: bundlePath ?? null }, bundlePath ? 'workflow code: prebuilt bundle' : 'workflow code: bundling workflows/ now');
   return Worker.create({
@@ -81,15 +95,6 @@ function builtWorkflowBundle(): string | undefined {
   return COMPILED && existsSync(BUILT_WORKFLOW_BUNDLE) ? BUILT_WORKFLOW_BUNDLE : undefined;
 }
 
-/** Routes the SDK's own log lines (worker, workflow `log`) into pino, as JSON like the rest. */
-function sdkLogger(logger: Logger, level: LogLevel): DefaultLogger {
-  const sdk = logger.child({ scope: 'temporal' });
-  return new DefaultLogger(level, ({ level: l, message, meta }) => {
-    const method = l === 'TRACE' ? 'trace' : l === 'DEBUG' ? 'debug' : l === 'INFO' ? 'info' : l === 'WARN' ? 'warn' : 'error';
-    sdk[method](meta ?? {}, message);
-  });
-}
-
 async function connectWithRetry(address: string, logger: Logger, attempts = 60): Promise<NativeConnection> {
   for (let i = 1; ; i++) {
     try {
@@ -105,15 +110,16 @@ async function connectWithRetry(address: string, logger: Logger, attempts = 60):
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { base: { component: 'worker' } });
-  const sdkLevel: LogLevel = config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : config.LOG_LEVEL === 'info' ? 'INFO' : 'WARN';
-  // Runtime handles SIGINT/SIGTERM: it asks every worker to shut down, and run() then resolves.
-  Runtime.install({ logger: sdkLogger(logger, sdkLevel) });
+  const { sdkMetricsUrl } = await installWorkerRuntime(config, logger);
 
   await migrate(config.DATABASE_URL);
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, applicationName: 'backfill-worker' });
+  const registry = createProcessRegistry(pool);
+  let worker: Worker | undefined;
+  const endpoint = await startWorkerEndpoint(config, logger, { registry, sdkMetricsUrl, healthy: () => worker?.getState() === 'RUNNING' });
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   try {
-    const worker = await createWorker({ config, pool, connection, logger });
+    worker = await createWorker({ config, pool, connection, logger, metrics: createIngestMetrics(registry) });
     logger.info(
       {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -122,6 +128,7 @@ export async function main(): Promise<void> {
         polygon: config.POLYGON_BASE_URL,
         polygonKeySet: config.polygonApiKey !== undefined,
         rateLimitRpm: config.POLYGON_RATE_LIMIT_RPM,
+        metricsPort: endpoint?.port ?? null,
       },
       'worker started',
     );
@@ -129,6 +136,7 @@ export async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await connection.close().catch(() => undefined);
+    await endpoint?.close();
     await pool.end().catch(() => undefined);
   }
 }

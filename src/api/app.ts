@@ -9,6 +9,8 @@ import { createStatusView } from './job-status-view.js';
 import { bearerAuth } from './middleware/auth.js';
 import { limitBody } from './middleware/body-limit.js';
 import { rateLimit } from './middleware/rate-limit.js';
+import { requestMetrics } from './middleware/metrics.js';
+import { metricsRoutes } from '../metrics/api-route.js';
 import { requestLog } from './middleware/request-log.js';
 import { createLinks } from './presenters.js';
 import { backfillRoutes } from './routes/backfill.js';
@@ -39,7 +41,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     now,
     links,
     workflows,
-    status: createStatusView({ pool: deps.pool, workflows, links, now, retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS }),
+    status: createStatusView({ pool: deps.pool, workflows, links, now, retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS, onLookup: deps.metrics?.statusLookup }),
   };
   const schemas = createRequestSchemas({
     maxSymbols: config.API_MAX_SYMBOLS,
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
   app.use(requestLog(logger));
+  if (deps.metrics) app.use(requestMetrics(deps.metrics)).route('/', metricsRoutes(deps.metrics));
 
   const origins = (config.API_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   if (origins.length) {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { Links } from './presenters.js';
 import type { StatusView } from './job-status-view.js';
 import type { TemporalTimeouts, Workflows } from './temporal.js';
@@ -16,10 +17,12 @@ export interface AppDeps {
   now?: () => Date;
   /** Deadlines of Temporal calls; tests that talk to a dead server shorten them. */
   temporalTimeouts?: Partial<TemporalTimeouts>;
+  /** When given, every request is counted and GET /metrics serves its registry. */
+  metrics?: ApiMetrics;
 }
 
 /** What createApp resolves from AppDeps and hands to every route module. */
-export interface Services extends Required<Omit<AppDeps, 'temporalTimeouts'>> {
+export interface Services extends Required<Omit<AppDeps, 'temporalTimeouts' | 'metrics'>> {
   links: Links;
   status: StatusView;
   workflows: Workflows;

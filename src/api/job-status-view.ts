@@ -40,6 +40,8 @@ export function createStatusView(deps: {
   now: () => Date;
   /** JOB_RETRY_WINDOW_SECONDS: how long a job that ended with failures may still be open. */
   retryWindowSeconds: number;
+  /** Told, per answer, whether it came from the cache (true) or needed its own load (metrics). */
+  onLookup?: (hit: boolean) => void;
 }): StatusView {
   const { pool, workflows, links, now, retryWindowSeconds } = deps;
 
@@ -132,13 +134,17 @@ export function createStatusView(deps: {
   }
 
   return {
-    get(jobId) {
-      return answers.get(jobId, async () => {
+    async get(jobId) {
+      let loaded = false;
+      const answer = await answers.get(jobId, async () => {
+        loaded = true;
         const job = await getJob(pool, jobId);
         if (!job) return null;
         const value = await build(job);
         return { value, body: Buffer.from(JSON.stringify(value)) };
       });
+      deps.onLookup?.(!loaded);
+      return answer;
     },
     invalidate(jobId) {
       answers.delete(jobId);

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApp } from './app.js';
+import { createApiMetrics } from '../metrics/api-metrics.js';
 
 export interface RunningApi {
   url: string;
@@ -21,7 +22,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
   const pool = createPool({ connectionString: config.DATABASE_URL, max: config.PG_POOL_MAX, applicationName: 'backfill-api' });
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ config, pool, temporal, logger });
+  const app = createApp({ config, pool, temporal, logger, metrics: createApiMetrics({ pool }) });
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }, () => resolve(s));

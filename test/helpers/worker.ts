@@ -44,6 +44,8 @@ export function workerEnv(o: WorkerEnvOptions): Record<string, string> {
     UNIT_DEADLINE_SECONDS: '120',
     WORKER_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    // Any free port: parallel test files (and engineers) run several workers on one host.
+    WORKER_METRICS_PORT: '0',
     ...o.configOverrides,
   };
 }
