@@ -5,6 +5,7 @@
 // prom-client's registry followed by a fresh scrape of the SDK's: one target for Prometheus, one
 // port to publish, and every name keeps its own family (ours are backfill_*, the SDK's temporal_*).
 // /healthz answers 200 while the worker polls (the compose health check calls it).
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, type Registry } from 'prom-client';
@@ -64,20 +65,16 @@ export async function serveWorkerMetrics(o: WorkerEndpointOptions): Promise<Work
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'try /metrics or /healthz' } }));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // `once` rejects on 'error' (a taken port) as well.
+  await once(server.listen(o.port, o.host), 'listening');
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    async close() {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeIdleConnections();
+      await closed;
+    },
   };
 }
 

@@ -20,12 +20,13 @@ const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 const RPM = '600';
 const JOB = { symbols: ['AAPL', 'MSFT'], timeframes: ['1h', '15m', '5m'], start_date: '2024-04-01', end_date: '2024-04-12', concurrency: 4 };
 
+const taskQueue = uniqueTaskQueue('metrics');
 let db: TestDatabase;
 let sim: PolygonSim;
+/** The worker as its own process, and its endpoint (on a free port, read from its start line). */
 let worker: WorkerProcess;
-let api: RunningApi;
 let workerMetricsUrl: string;
-const taskQueue = uniqueTaskQueue('metrics');
+let api: RunningApi;
 
 beforeAll(async () => {
   // 120 bars per response forces pagination; one answer in ten a 500 makes attempts fail and retry.
