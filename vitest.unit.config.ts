@@ -14,6 +14,7 @@ export const UNIT_TESTS = [
   'test/cli/cli.test.ts',
   'test/cli/render.test.ts',
   'test/dashboard/routes.test.ts',
+  'test/metrics/worker-endpoint.test.ts',
 ];
 
 export default defineConfig({

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RequestInfo } from '../polygon/index.js';
+import { VALIDATION_RULES, type ValidationRule } from '../../workflows/vocabulary.js';
 
 /**
  * What the worker counts about ingestion, as calls the activities and the Polygon client make (one
@@ -12,8 +13,8 @@ export interface IngestMetrics {
   polygonRequest(info: RequestInfo): void;
   /** Time a request spent waiting for its shared rate-limiter slot (the reservation query included). */
   rateLimiterWait(seconds: number): void;
-  /** Bars the ingest validator rejected or flagged, by rule. */
-  validationViolations(rule: string, count: number): void;
+  /** What the ingest validator (validatePage) found in one page: counted by rule. */
+  validationViolations(violations: readonly { rule: ValidationRule }[]): void;
   /** A unit attempt ended: `completed`, or the failure code it failed with (`cancelled` too). */
   unitAttemptEnded(outcome: string): void;
 }
@@ -36,6 +37,8 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   const requestSeconds = new Histogram({ name: 'backfill_polygon_request_seconds', help: 'Polygon HTTP attempt duration, body included', labelNames: ['endpoint'], buckets: REQUEST_BUCKETS, registers });
   const wait = new Histogram({ name: 'backfill_rate_limiter_wait_seconds', help: 'Time a Polygon request waited for its shared rate-limiter slot', buckets: WAIT_BUCKETS, registers });
   const violations = new Counter({ name: 'backfill_validation_violations_total', help: 'Bars the ingest validator flagged, by rule', labelNames: ['rule'], registers });
+  // Every rule reads 0 from the start, so a rate over it exists before the first violation.
+  for (const rule of VALIDATION_RULES) violations.inc({ rule }, 0);
   const attempts = new Counter({ name: 'backfill_unit_attempts_total', help: 'Unit activity attempts by outcome (completed, or the failure code)', labelNames: ['outcome'], registers });
 
   return {
@@ -49,7 +52,9 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       requestSeconds.observe({ endpoint: info.kind }, info.ms / 1000);
     },
     rateLimiterWait: (seconds) => wait.observe(seconds),
-    validationViolations: (rule, count) => violations.inc({ rule }, count),
+    validationViolations(found) {
+      for (const v of found) violations.inc({ rule: v.rule });
+    },
     unitAttemptEnded: (outcome) => attempts.inc({ outcome }),
   };
 }

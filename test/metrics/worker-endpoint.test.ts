@@ -37,6 +37,7 @@ describe('worker metrics endpoint', () => {
     const m = createIngestMetrics(registry);
     m.pageWritten({ timeframe: '1d', fetched: 10, inserted: 7, seconds: 0.01 });
     m.polygonRequest({ status: 0, ms: 5, bytes: 0, path: '/v2/aggs', kind: 'aggs' });
+    m.validationViolations([{ rule: 'high_below_low' }, { rule: 'high_below_low' }]);
     const { url } = await serve({ sdkMetricsUrl: sdk.url, healthy: () => true, registry });
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
@@ -44,6 +45,7 @@ describe('worker metrics endpoint', () => {
     expect(total(s, 'backfill_bars_fetched_total', { timeframe: '1d' })).toBe(10);
     expect(total(s, 'backfill_bars_inserted_total', { timeframe: '1d' })).toBe(7);
     expect(total(s, 'backfill_polygon_requests_total', { endpoint: 'aggs', status: 'no_response' })).toBe(1);
+    expect(total(s, 'backfill_validation_violations_total', { rule: 'high_below_low' })).toBe(2);
     expect(total(s, 'temporal_worker_start')).toBe(1);
     expect(total(s, 'backfill_sdk_metrics_up')).toBe(1);
   });
