@@ -34,6 +34,8 @@ export const FAST_DEFAULTS: Record<string, string> = {
   POLYGON_RATE_LIMIT_RPM: '0',
   PG_POOL_MAX: '5',
   WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
+  // Scenarios run several workers on one host: each takes any free metrics port.
+  WORKER_METRICS_PORT: '0',
 };
 
 export interface HttpAnswer<T = Record<string, unknown>> {
