@@ -15,6 +15,7 @@ export const UNIT_TESTS = [
   'test/cli/render.test.ts',
   'test/dashboard/routes.test.ts',
   'test/metrics/worker-endpoint.test.ts',
+  'test/metrics/sdk-logs.test.ts',
 ];
 
 export default defineConfig({
