@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
-import { loadConfig, ConfigError } from './config.js';
+import { connect, createServer } from 'node:net';
+import { loadConfig, ConfigError, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { startDevServer, type DevServer } from './temporal/dev-server.js';
 // @ts-expect-error plain ESM helper shared with npm scripts
@@ -19,6 +19,30 @@ const SIM_KEY = 'simulator-dev-key';
 function say(msg: string) {
   process.stdout.write(`[dev] ${msg}\n`);
 }
+
+// A closed terminal turns every write into EIO/EPIPE: that must not crash the shutdown it starts.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+/** True when something else already listens on host:port (what the listen below would hit). */
+function portTaken(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' || e.code === 'EACCES'));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(false)));
+  });
+}
+
+interface NeededPort {
+  host: string;
+  port: number;
+  /** The variable that sets it. */
+  variable: string;
+}
+
+const portInUse = (p: NeededPort) =>
+  `port ${p.port} (${p.variable}) is already in use: is another \`npm run dev\` running? Stop it, or set ${p.variable} to a free port.`;
+
+const isAddrInUse = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 
 function listening(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -68,17 +92,50 @@ async function main() {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // The terminal was closed: the Temporal server is in its own process group and gets no hang-up.
+  process.on('SIGHUP', () => void stopAll(0));
+  try {
+    await run(config, stops, children, () => stopping, stopAll);
+  } catch (err) {
+    if (isAddrInUse(err)) console.error(`[dev] a port is already in use: ${(err as Error).message}`);
+    else console.error(`[dev] failed: ${(err as Error).message}`);
+    await stopAll(1);
+  }
+}
 
+async function run(
+  config: Config,
+  stops: Array<() => Promise<void>>,
+  children: ChildProcess[],
+  stopping: () => boolean,
+  stopAll: (code: number) => Promise<void>,
+) {
   const [tHost, tPortStr] = config.TEMPORAL_ADDRESS.split(':');
   const tPort = Number(tPortStr ?? 7233);
+  const temporalUp = await listening(tHost ?? '127.0.0.1', tPort);
+  const uiPort = Number(new URL(config.TEMPORAL_UI_URL).port || 8233);
+  const simPort = Number(process.env.POLYGON_SIM_PORT ?? 9100);
+  // Every port this run will listen on, checked before anything starts: a second `npm run dev`
+  // says which port and which variable moves it, instead of dying half-started with a stack trace.
+  const needed: NeededPort[] = [];
+  if (config.API_PORT !== 0) needed.push({ host: config.API_HOST, port: config.API_PORT, variable: 'API_PORT' });
+  if (!config.polygonApiKey) needed.push({ host: '127.0.0.1', port: simPort, variable: 'POLYGON_SIM_PORT' });
+  if (!temporalUp) needed.push({ host: '127.0.0.1', port: uiPort, variable: 'TEMPORAL_UI_URL' });
+  const taken: NeededPort[] = [];
+  for (const p of needed) if (await portTaken(p.host, p.port)) taken.push(p);
+  if (taken.length) {
+    for (const p of taken) console.error(`[dev] ${portInUse(p)}`);
+    return stopAll(1);
+  }
+
   let uiUrl = config.TEMPORAL_UI_URL;
-  if (await listening(tHost ?? '127.0.0.1', tPort)) {
+  if (temporalUp) {
     say(`using the Temporal server already listening at ${config.TEMPORAL_ADDRESS}`);
   } else {
-    const dataDir = join(projectRoot, '.data');
+    // DEV_DATA_DIR: tests run a whole dev stack without touching the developer's own state.
+    const dataDir = process.env.DEV_DATA_DIR ?? join(projectRoot, '.data');
     mkdirSync(dataDir, { recursive: true });
-    const uiPort = Number(new URL(config.TEMPORAL_UI_URL).port || 8233);
-    say('starting the Temporal dev server (state in .data/temporal.sqlite)...');
+    say(`starting the Temporal dev server (state in ${join(dataDir, 'temporal.sqlite')})...`);
     const server: DevServer = await startDevServer({
       port: tPort,
       uiPort,
@@ -96,7 +153,10 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (!config.polygonApiKey) {
     const { startPolygonSim } = await import('./polygon-sim/index.js');
-    const sim = await startPolygonSim({ port: Number(process.env.POLYGON_SIM_PORT ?? 9100), host: '127.0.0.1', apiKeys: [SIM_KEY] });
+    const sim = await startPolygonSim({ port: simPort, host: '127.0.0.1', apiKeys: [SIM_KEY] }).catch((err: unknown) => {
+      // Taken between the check above and now.
+      throw isAddrInUse(err) ? new Error(portInUse({ host: '127.0.0.1', port: simPort, variable: 'POLYGON_SIM_PORT' })) : err;
+    });
     stops.push(() => sim.close());
     env.POLYGON_BASE_URL = sim.url;
     env.POLYGON_API_KEY = SIM_KEY;
@@ -113,7 +173,7 @@ async function main() {
     const child = spawn(tsx, [join(projectRoot, file)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     prefixed(child, name);
     child.once('exit', (code, signal) => {
-      if (!stopping) {
+      if (!stopping()) {
         say(`${name} exited (${signal ?? code}); stopping the stack`);
         void stopAll(1);
       }

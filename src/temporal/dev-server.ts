@@ -67,13 +67,21 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let exited = false;
-  child.once('exit', () => (exited = true));
+  // Its own process group also means no terminal hang-up or Ctrl-C reaches it: if this process
+  // exits without stop() (an uncaught error, process.exit), it takes the server along. Only
+  // SIGKILL of this process can still orphan it.
+  const killGroup = () => signalGroup(child, 'SIGKILL');
+  process.once('exit', killGroup);
+  child.once('exit', () => {
+    exited = true;
+    process.removeListener('exit', killGroup);
+  });
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   while (!(await portOpen(port))) {
     if (exited) throw new Error(`temporal server start-dev exited early:\n${output.join('')}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL');
       throw new Error(`temporal server start-dev did not listen on ${port} in time:\n${output.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -89,20 +97,23 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     async stop() {
       if (exited) return;
       const done = new Promise<void>((r) => child.once('exit', () => r()));
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, 10_000);
+      signalGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
       await done;
       clearTimeout(timer);
     },
   };
+}
+
+/** The server and everything it started (the UI server): the whole process group. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
 }
