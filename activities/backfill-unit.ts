@@ -4,6 +4,8 @@ import { parseTimeframe, type Page, type ResumeCursor } from '../src/polygon/ind
 import { claimUnit, completeUnit, noteUnitError } from '../src/db/unit-attempt.js';
 import { seriesId } from '../src/db/series.js';
 import { createPageWriter } from '../src/db/write-page.js';
+import { pageDayFacts } from '../src/coverage/day-facts.js';
+import { sessionCalendarFor } from '../src/coverage/sessions.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { toActivityFailure } from './failures.js';
@@ -85,6 +87,9 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
       const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
+      const calendar = sessionCalendarFor(input.symbol);
+      // The cursor the next page continues from: the ledger adds to the date holding that bar.
+      let after = resume;
       let pages = claim.pages;
       // Where the time goes: blocked on Polygon (beyond the read-ahead) vs writing to Postgres.
       let waitMs = 0;
@@ -99,13 +104,16 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
         next.catch(() => undefined);
         const t0 = performance.now();
-        const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: r.value.bars, cursor: r.value.cursor }, signal);
+        const page = r.value;
+        const coverage = { afterTs: after?.afterTs ?? null, days: pageDayFacts({ ...page, violations: [] }, timeframe, calendar), violations: [] };
+        const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: page.bars, cursor: page.cursor, coverage }, signal);
         writeMs += performance.now() - t0;
         if (!written.committed) throw superseded(unitNo);
         metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });
         pages++;
         committedThisAttempt++;
-        details = { cursor: r.value.cursor, pages };
+        after = page.cursor;
+        details = { cursor: page.cursor, pages };
         ctx.heartbeat(details);
       }
       const totals = await completeUnit(pool, jobId, unitNo, token);

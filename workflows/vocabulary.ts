@@ -60,3 +60,10 @@ export interface UnitTimeouts {
   unitDeadlineSeconds: number;
   heartbeatTimeoutSeconds: number;
 }
+
+/**
+ * What the coverage ledger says about one New York date of a series: fetched with bars, fetched
+ * with none on a session (a gap), not a session, never fetched, or bars that failed validation.
+ */
+export const COVERAGE_STATES = ['complete', 'no_bars', 'closed', 'not_fetched', 'suspect'] as const;
+export type CoverageState = (typeof COVERAGE_STATES)[number];

@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './transaction.js';
 import { encodeBarsBinary, STAGE_COLUMNS, type BarRow } from './copy-binary.js';
+import { writeCoverage, type CoverageToWrite } from './coverage-write.js';
 
 export interface PageToWrite {
   jobId: string;
@@ -14,6 +15,8 @@ export interface PageToWrite {
   bars: readonly BarRow[];
   /** Where to resume after this page; stored with the page, in the same transaction. */
   cursor: unknown;
+  /** The page's ledger rows and violations: committed with the bars, in the same transaction. */
+  coverage?: Pick<CoverageToWrite, 'afterTs' | 'days' | 'violations'>;
 }
 
 export interface PageWritten {
@@ -85,6 +88,7 @@ export function createPageWriter(pool: Pool) {
           check();
           // Rolled back: the bars of a superseded attempt must not land either.
           if (!rows[0]) throw new NotOwned();
+          if (page.coverage) await writeCoverage(client, { ...page.coverage, seriesId: page.seriesId, jobId: page.jobId });
           return { committed: true, inserted: rows[0].inserted };
         },
         // A connection that failed mid-COPY is in an unknown protocol state: never reuse it.

@@ -2,11 +2,11 @@ import { BadKeyError, BadRequestError, MalformedResponseError, NotEntitledError,
 import { parseAggsBody } from './parse.js';
 import { redact, safePath } from './redact.js';
 import { errorForStatus } from './responses.js';
-import { parseDateToDay } from './time.js';
+import { nyDayOf, parseDateToDay } from './time.js';
 import { isTimespan, MAX_MULTIPLIER } from './timeframes.js';
 import { createFetchTransport, createNodeTransport, type Transport, type TransportResponse } from './transport.js';
 import type { AggsQuery, Page, ResumeCursor } from './types.js';
-import { planWindows, type RequestWindow } from './windows.js';
+import { planWindows, windowDays, type RequestWindow } from './windows.js';
 
 export const DEFAULT_LIMIT = 50_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -133,6 +133,9 @@ export class PolygonClient {
     let tickerChecked = false;
     for (const w of planWindows(q.timeframe, fromDay, toDay, this.#limit, resume === null ? null : resume.afterTs)) {
       let url: URL | null = this.#aggsUrl(q, w);
+      const span = windowDays(w);
+      // Later pages of a window start where the previous one's last bar was (that date continues).
+      let coverFrom = span.fromDay;
       while (url !== null) {
         const { res, ms, path } = await this.#get(url, signal, 'aggs');
         const parsed = parseAggsBody(res.body, lastTs, { path, status: res.status }, this.#scrub);
@@ -147,8 +150,12 @@ export class PolygonClient {
           tickerChecked = true;
           if ((await this.tickerExists(q.ticker, signal)) === false) throw new UnknownTickerError(q.ticker, { path });
         }
-        yield { bars, cursor, requestMs: ms, bytes: res.bytes };
-        url = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
+        const nextUrl: URL | null = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
+        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(bars[bars.length - 1]!.t) : null;
+        const covers = through === null || through < coverFrom ? null : { fromDay: coverFrom, toDay: through };
+        if (covers) coverFrom = covers.toDay;
+        yield { bars, cursor, requestMs: ms, bytes: res.bytes, covers };
+        url = nextUrl;
       }
     }
   }

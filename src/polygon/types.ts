@@ -42,4 +42,11 @@ export interface Page {
   requestMs: number;
   /** Response body size in bytes. */
   bytes: number;
+  /**
+   * The New York dates (epoch days) this page proves fetched, inclusive: from its window's start (or
+   * the previous page's last bar) through its last bar, or through the window's last whole day when
+   * it is the window's last page.
+   * null when it proves nothing (an empty page that more pages of the window follow).
+   */
+  covers: { fromDay: number; toDay: number } | null;
 }

@@ -1,5 +1,5 @@
 import { BadRequestError } from './errors.js';
-import { dayToDate, nyDayOf, nyDayStartMs } from './time.js';
+import { dayToDate, nyDayOf, nyDayStartMs, parseDateToDay } from './time.js';
 import { baseBarMs, baseTimespan, maxBaseBarsPerBar, type Timeframe } from './timeframes.js';
 
 /** One request's range, as the path segments Polygon takes: YYYY-MM-DD or Unix ms. */
@@ -72,4 +72,14 @@ export function* planWindows(
     yield { from: String(s), to: String(e) };
     s = e + 1;
   }
+}
+
+/**
+ * The New York dates a window spans: its first (possibly partial, on resume) day and its last whole
+ * day. A millisecond window ending mid-day leaves that day to the next window.
+ */
+export function windowDays(w: RequestWindow): { fromDay: number; lastWholeDay: number } {
+  const fromDay = parseDateToDay(w.from) ?? nyDayOf(Number(w.from));
+  const toDate = parseDateToDay(w.to);
+  return { fromDay, lastWholeDay: toDate ?? nyDayOf(Number(w.to) + 1) - 1 };
 }
