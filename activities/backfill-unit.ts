@@ -5,7 +5,7 @@ import { claimUnit, completeUnit, noteUnitError } from '../src/db/unit-attempt.j
 import { seriesId } from '../src/db/series.js';
 import { createPageWriter } from '../src/db/write-page.js';
 import { pageDayFacts } from '../src/coverage/day-facts.js';
-import { sessionCalendarFor } from '../src/coverage/sessions.js';
+import { CalendarSet } from '../src/calendar/index.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { toActivityFailure } from './failures.js';
@@ -44,6 +44,7 @@ const superseded = (unitNo: number) =>
 
 export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics'>) {
   const writePage = createPageWriter(pool);
+  const calendars = new CalendarSet();
 
   /**
    * Fetches every page of one symbol x timeframe and writes each one with its cursor in a single
@@ -87,7 +88,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
       const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
-      const calendar = sessionCalendarFor(input.symbol);
+      const calendar = calendars.forTicker(input.symbol);
       // The cursor the next page continues from: the ledger adds to the date holding that bar.
       let after = resume;
       let pages = claim.pages;

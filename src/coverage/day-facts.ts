@@ -1,5 +1,8 @@
 import { DAY_MS, nyDayOf, nyDayStartMs, type Timeframe } from '../polygon/index.js';
-import type { SessionCalendar } from './sessions.js';
+import type { TradingCalendar } from '../calendar/index.js';
+
+/** The part of a calendar the ledger reads: is a date a session, and its (extended) hours. */
+export type SessionCalendar = Pick<TradingCalendar, 'session'>;
 
 /** A bar that failed a validation rule. */
 export interface BarViolation {
@@ -48,11 +51,7 @@ function spanDays(tf: Timeframe, day: number): number {
 export function pageDayFacts(page: PageCoverage, tf: Timeframe, calendar: SessionCalendar): DayFacts {
   const facts: DayFacts = { day: [], session: [], bars: [], first: [], last: [], outside: [], violations: [] };
   const index = new Map<number, number>();
-  const sessions = new Map<number, { open: number; close: number } | null>();
-  const sessionOf = (day: number) => {
-    if (!sessions.has(day)) sessions.set(day, calendar.session(day));
-    return sessions.get(day)!;
-  };
+  const sessionOf = (day: number) => calendar.session(day);
   const row = (day: number): number => {
     let i = index.get(day);
     if (i === undefined) {
@@ -92,10 +91,11 @@ export function pageDayFacts(page: PageCoverage, tf: Timeframe, calendar: Sessio
       end = nyDayStartMs(day + 1);
       i = row(day);
       const s = sessionOf(day);
-      open = s ? s.open : Infinity;
-      close = s ? s.close : -Infinity;
+      // Polygon's minute bars span extended hours: only bars outside those count as outside.
+      open = s ? s.extendedOpen : Infinity;
+      close = s ? s.extendedClose : -Infinity;
     }
-    count(i, t);
+    if (!coarse || open !== Infinity) count(i, t);
     if (intraday && (t < open || t >= close)) facts.outside[i]! += 1;
     if (coarse) for (let d = day + 1, n = spanDays(tf, day); d < day + n; d++) if (sessionOf(d)) count(row(d), t);
   }

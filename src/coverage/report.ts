@@ -1,7 +1,7 @@
 import type { CoverageState } from '../../workflows/vocabulary.js';
 import type { LedgerDay } from '../db/coverage-report.js';
 import { dayToDate } from '../polygon/index.js';
-import type { SessionCalendar } from './sessions.js';
+import type { SessionCalendar } from './day-facts.js';
 
 export interface CoverageDay {
   date: string;

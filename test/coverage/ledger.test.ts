@@ -2,44 +2,25 @@
 // day, Postgres. Each date's ledger row equals what the bars table holds for it, weekends and the
 // holiday are `closed`, sessions `complete`, and a second job over an overlapping range replaces
 // the dates it fetched instead of adding to them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { resultOf, startBackfill } from '../helpers/worker.js';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
 import { expectLedgerMatchesBars, ledgerStates } from './ledger-support.js';
 
 // Memorial Day 2024-05-27 (Monday) between two weekends.
 const RANGE = { symbols: ['AAPL', 'X:BTCUSD'], timeframes: ['1m', '1d'], startDate: '2024-05-24', endDate: '2024-05-29' };
 
 describe('coverage ledger', () => {
-  let db: TestDatabase;
-  let sim: PolygonSim;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const taskQueue = uniqueTaskQueue('ledger');
-
-  beforeAll(async () => {
-    // 700 results per response: every page of minute bars ends inside a session day.
-    [db, sim] = await Promise.all([createTestDatabase('ledger'), startPolygonSim({ maxResultsPerPage: 700 })]);
-    worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: sim.url });
-    ({ client, close: closeClient } = await connectClient());
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    await sim?.close();
-    await db?.drop();
-  });
+  // 700 results per response: every page of minute bars ends inside a session day.
+  const stack = useWorkflowStack('ledger', { sim: { maxResultsPerPage: 700 } });
 
   it('writes one exact row per date: bars, first and last bar as stored; closed days and sessions by the calendar', async () => {
-    const result = await resultOf(await startBackfill(client, taskQueue, { jobId: randomUUID(), ...RANGE, concurrency: 4 }));
+    const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId: randomUUID(), ...RANGE, concurrency: 4 }));
     expect(result.status).toBe('completed');
-    for (const s of RANGE.symbols) for (const tf of RANGE.timeframes) await expectLedgerMatchesBars(db.pool, s, tf, RANGE.startDate, RANGE.endDate);
+    for (const s of RANGE.symbols) for (const tf of RANGE.timeframes) await expectLedgerMatchesBars(stack.db.pool, s, tf, RANGE.startDate, RANGE.endDate);
 
-    const stock = await ledgerStates(db.pool, 'AAPL', '1m');
+    const stock = await ledgerStates(stack.db.pool, 'AAPL', '1m');
     expect(stock).toEqual({
       '2024-05-24': 'complete',
       '2024-05-25': 'closed',
@@ -48,21 +29,21 @@ describe('coverage ledger', () => {
       '2024-05-28': 'complete',
       '2024-05-29': 'complete',
     });
-    expect(await ledgerStates(db.pool, 'AAPL', '1d')).toEqual(stock);
-    const crypto = await ledgerStates(db.pool, 'X:BTCUSD', '1m');
+    expect(await ledgerStates(stack.db.pool, 'AAPL', '1d')).toEqual(stock);
+    const crypto = await ledgerStates(stack.db.pool, 'X:BTCUSD', '1m');
     expect(Object.values(crypto)).toEqual(Array(6).fill('complete'));
 
     // Minute bars inside the session only: extended hours are the session for the ledger.
-    const { rows } = await db.pool.query(`SELECT sum(outside_session)::int AS outside, count(DISTINCT fetched_at) > 0 AS stamped FROM coverage_days`);
+    const { rows } = await stack.db.pool.query(`SELECT sum(outside_session)::int AS outside, count(DISTINCT fetched_at) > 0 AS stamped FROM coverage_days`);
     expect(rows[0]).toEqual({ outside: 0, stamped: true });
   });
 
   it('a second job over an overlapping range replaces the dates it fetches, never double-counts them', async () => {
     const again = { ...RANGE, symbols: ['AAPL'], timeframes: ['1m'], startDate: '2024-05-28', endDate: '2024-05-31' };
-    const result = await resultOf(await startBackfill(client, taskQueue, { jobId: randomUUID(), ...again }));
+    const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId: randomUUID(), ...again }));
     expect(result.status).toBe('completed');
-    expect(await expectLedgerMatchesBars(db.pool, 'AAPL', '1m', RANGE.startDate, again.endDate)).toBe(5);
-    const states = await ledgerStates(db.pool, 'AAPL', '1m');
+    expect(await expectLedgerMatchesBars(stack.db.pool, 'AAPL', '1m', RANGE.startDate, again.endDate)).toBe(5);
+    const states = await ledgerStates(stack.db.pool, 'AAPL', '1m');
     expect(Object.keys(states)).toHaveLength(8);
     expect(states['2024-05-31']).toBe('complete');
   });

@@ -12,14 +12,14 @@ import { listSeries } from '../../src/db/series-list.js';
 import { listJobIssues } from '../../src/db/validation-issues.js';
 import { jobQuality } from '../../src/db/job-quality.js';
 import { pageDayFacts, type BarViolation } from '../../src/coverage/day-facts.js';
-import { sessionCalendarFor } from '../../src/coverage/sessions.js';
+import { CalendarSet } from '../../src/calendar/index.js';
 import { buildCoverage } from '../../src/coverage/report.js';
 import { parseDateToDay, parseTimeframe } from '../../src/polygon/index.js';
 import type { BarRow } from '../../src/db/copy-binary.js';
 
 const JOB = '00000000-0000-4000-8000-00000000c0de';
 const TF = parseTimeframe('1m');
-const cal = sessionCalendarFor('AAPL');
+const cal = new CalendarSet().forTicker('AAPL');
 const day = (d: string) => parseDateToDay(d)!;
 // 2024-07-03 is an early close, 07-04 a holiday; 07-05 a session, 07-06/07 a weekend.
 const minute = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00-04:00`);
