@@ -1,10 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { parseTimeframe, type Page, type ResumeCursor } from '../src/polygon/index.js';
+import { parseDateToDay, parseTimeframe, type Page, type ResumeCursor } from '../src/polygon/index.js';
 import { claimUnit, completeUnit, noteUnitError } from '../src/db/unit-attempt.js';
 import { seriesId } from '../src/db/series.js';
 import { createPageWriter } from '../src/db/write-page.js';
-import { pageDayFacts } from '../src/coverage/day-facts.js';
+import { describeViolations, inspectPage, type UnitScope } from '../src/coverage/inspect-page.js';
+import { writeCoverage } from '../src/db/coverage-write.js';
+import { noDays } from '../src/coverage/day-facts.js';
+import { jobValidationMode } from '../src/db/job-validation.js';
 import { CalendarSet } from '../src/calendar/index.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
@@ -88,7 +91,8 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
       const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
-      const calendar = calendars.forTicker(input.symbol);
+      const scope: UnitScope = { timeframe, calendar: calendars.forTicker(input.symbol), fromDay: parseDateToDay(input.startDate)!, toDay: parseDateToDay(input.endDate)! };
+      const strict = (await jobValidationMode(pool, jobId)) === 'strict';
       // The cursor the next page continues from: the ledger adds to the date holding that bar.
       let after = resume;
       let pages = claim.pages;
@@ -106,7 +110,12 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         next.catch(() => undefined);
         const t0 = performance.now();
         const page = r.value;
-        const coverage = { afterTs: after?.afterTs ?? null, days: pageDayFacts({ ...page, violations: [] }, timeframe, calendar), violations: [] };
+        const { violations, coverage } = inspectPage(page, after, scope);
+        if (strict && violations.length > 0) {
+          // Listed for /issues, but none of the page is stored: the job asked for clean data only.
+          await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
+          throw ApplicationFailure.create({ type: 'bad_data', nonRetryable: true, message: `unit ${unitNo} (${input.symbol} ${input.timeframe}): ${describeViolations(violations)}` });
+        }
         const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: page.bars, cursor: page.cursor, coverage }, signal);
         writeMs += performance.now() - t0;
         if (!written.committed) throw superseded(unitNo);

@@ -90,8 +90,8 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
       [jobId, `bench-ceiling-${jobId}`, ds.series.map((s) => s.symbol), [...new Set(ds.series.map((s) => s.timeframe))], conns, ds.series.length],
     );
     await pool.query(
-      `INSERT INTO job_units (job_id, unit_no, symbol, timeframe, status, attempts, started_at)
-       SELECT $1, i - 1, s, t, 'running', 1, now() FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(s, t, i)`,
+      `INSERT INTO job_units (job_id, unit_no, symbol, timeframe, status, attempts, attempt_token, started_at)
+       SELECT $1, i - 1, s, t, 'running', 1, 1, now() FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(s, t, i)`,
       [jobId, ds.series.map((s) => s.symbol), ds.series.map((s) => s.timeframe)],
     );
     const writePage = createPageWriter(pool);

@@ -29,9 +29,15 @@ CREATE TABLE bar_violations (
   job_id      uuid        NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
   series_id   integer     NOT NULL REFERENCES series (series_id),
   ts          timestamptz NOT NULL,
-  rule        text        NOT NULL,
+  rule        text        NOT NULL CHECK (rule IN ('price_not_finite', 'price_not_positive', 'high_below_low', 'open_outside_range',
+    'close_outside_range', 'volume_invalid', 'vwap_outside_range', 'ts_misaligned', 'ts_out_of_range', 'ts_duplicate',
+    'ts_out_of_order', 'closed_day')),
   detail      text        NOT NULL,
   recorded_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (job_id, series_id, ts, rule)
 );
 CREATE INDEX bar_violations_series_idx ON bar_violations (series_id, ts);
+
+-- What a job does with bars that break a rule: `record` stores and lists them, `strict` fails the
+-- unit with bad_data. Read by the unit activity from here, so the workflow input need not carry it.
+ALTER TABLE jobs ADD COLUMN validation text NOT NULL DEFAULT 'record' CHECK (validation IN ('record', 'strict'));

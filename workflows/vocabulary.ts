@@ -28,6 +28,7 @@ export const FAILURE_CODES = [
   'upstream_error',
   'bad_payload',
   'deadline_exceeded',
+  'bad_data',
   'internal',
 ] as const;
 export type FailureCode = (typeof FAILURE_CODES)[number];
@@ -54,6 +55,10 @@ export const VALIDATION_RULES = [
   'closed_day',
 ] as const;
 export type ValidationRule = (typeof VALIDATION_RULES)[number];
+
+/** What a job does with bars that break a rule: `record` stores them and lists them; `strict` fails the unit (bad_data). */
+export const VALIDATION_MODES = ['record', 'strict'] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
 
 /** Per-unit activity timing, from the worker's config (see initJob); carried across continue-as-new. */
 export interface UnitTimeouts {

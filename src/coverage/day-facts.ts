@@ -1,15 +1,11 @@
 import { DAY_MS, nyDayOf, nyDayStartMs, type Timeframe } from '../polygon/index.js';
 import type { TradingCalendar } from '../calendar/index.js';
+import type { Violation } from '../ingest/validate.js';
 
 /** The part of a calendar the ledger reads: is a date a session, and its (extended) hours. */
 export type SessionCalendar = Pick<TradingCalendar, 'session'>;
 
-/** A bar that failed a validation rule. */
-export interface BarViolation {
-  t: number;
-  rule: string;
-  detail: string;
-}
+export type { Violation } from '../ingest/validate.js';
 
 /** Per New York date of one page, as parallel arrays (the shape the ledger's unnest statement takes). */
 export interface DayFacts {
@@ -22,11 +18,13 @@ export interface DayFacts {
   violations: number[];
 }
 
+export const noDays = (): DayFacts => ({ day: [], session: [], bars: [], first: [], last: [], outside: [], violations: [] });
+
 export interface PageCoverage {
   bars: readonly { t: number }[];
   /** Dates the page proves fetched (from the client's Page.covers); dates of its bars are added. */
   covers: { fromDay: number; toDay: number } | null;
-  violations: readonly BarViolation[];
+  violations: readonly Violation[];
 }
 
 const INTRADAY = new Set(['second', 'minute', 'hour']);
@@ -49,7 +47,7 @@ function spanDays(tf: Timeframe, day: number): number {
  * are covered by its one bar instead of showing as gaps.
  */
 export function pageDayFacts(page: PageCoverage, tf: Timeframe, calendar: SessionCalendar): DayFacts {
-  const facts: DayFacts = { day: [], session: [], bars: [], first: [], last: [], outside: [], violations: [] };
+  const facts = noDays();
   const index = new Map<number, number>();
   const sessionOf = (day: number) => calendar.session(day);
   const row = (day: number): number => {
@@ -99,6 +97,6 @@ export function pageDayFacts(page: PageCoverage, tf: Timeframe, calendar: Sessio
     if (intraday && (t < open || t >= close)) facts.outside[i]! += 1;
     if (coarse) for (let d = day + 1, n = spanDays(tf, day); d < day + n; d++) if (sessionOf(d)) count(row(d), t);
   }
-  for (const v of page.violations) facts.violations[row(nyDayOf(v.t))]! += 1;
+  for (const v of page.violations) facts.violations[row(nyDayOf(v.ts))]! += 1;
   return facts;
 }

@@ -1,4 +1,4 @@
-import type { DayFacts, BarViolation } from '../coverage/day-facts.js';
+import type { DayFacts, Violation } from '../coverage/day-facts.js';
 import type { Queryable } from './pool.js';
 
 export interface CoverageToWrite {
@@ -11,7 +11,7 @@ export interface CoverageToWrite {
    */
   afterTs: number | null;
   days: DayFacts;
-  violations: readonly BarViolation[];
+  violations: readonly Violation[];
 }
 
 /**
@@ -57,7 +57,7 @@ export async function writeCoverage(q: Queryable, c: CoverageToWrite): Promise<v
       c.days.last,
       c.days.outside,
       c.days.violations,
-      c.violations.map((v) => v.t),
+      c.violations.map((v) => v.ts),
       c.violations.map((v) => v.rule),
       c.violations.map((v) => v.detail),
     ],

@@ -12,7 +12,7 @@ const at = (iso: string) => ({ t: Date.parse(iso) });
 describe('pageDayFacts', () => {
   it('counts minute bars per New York date and those outside 04:00-20:00 (17:00 on an early close)', () => {
     const bars = [at('2024-07-03T03:59:00-04:00'), at('2024-07-03T04:00:00-04:00'), at('2024-07-03T16:59:00-04:00'), at('2024-07-03T17:00:00-04:00'), at('2024-07-05T19:59:00-04:00'), at('2024-07-05T20:00:00-04:00')];
-    const f = pageDayFacts({ bars, covers: { fromDay: d('2024-07-03'), toDay: d('2024-07-05') }, violations: [{ t: bars[2]!.t, rule: 'x', detail: '' }] }, parseTimeframe('1m'), cals.forTicker('AAPL'));
+    const f = pageDayFacts({ bars, covers: { fromDay: d('2024-07-03'), toDay: d('2024-07-05') }, violations: [{ ts: bars[2]!.t, rule: 'volume_invalid', detail: '' }] }, parseTimeframe('1m'), cals.forTicker('AAPL'));
     expect(f).toEqual({
       day: [d('2024-07-03'), d('2024-07-04'), d('2024-07-05')],
       session: [true, false, true],

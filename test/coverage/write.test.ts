@@ -11,7 +11,7 @@ import { readCoverage } from '../../src/db/coverage-report.js';
 import { listSeries } from '../../src/db/series-list.js';
 import { listJobIssues } from '../../src/db/validation-issues.js';
 import { jobQuality } from '../../src/db/job-quality.js';
-import { pageDayFacts, type BarViolation } from '../../src/coverage/day-facts.js';
+import { pageDayFacts, type Violation } from '../../src/coverage/day-facts.js';
 import { CalendarSet } from '../../src/calendar/index.js';
 import { buildCoverage } from '../../src/coverage/report.js';
 import { parseDateToDay, parseTimeframe } from '../../src/polygon/index.js';
@@ -30,7 +30,7 @@ describe('coverage ledger SQL', () => {
   let sid: number;
   let token: number;
   let writePage: ReturnType<typeof createPageWriter>;
-  const write = (bars: BarRow[], covers: { fromDay: number; toDay: number } | null, afterTs: number | null, violations: BarViolation[] = [], attemptToken = token) =>
+  const write = (bars: BarRow[], covers: { fromDay: number; toDay: number } | null, afterTs: number | null, violations: Violation[] = [], attemptToken = token) =>
     writePage({
       jobId: JOB, unitNo: 0, attemptToken, seriesId: sid, bars, cursor: bars.length ? { afterTs: bars.at(-1)!.t } : null,
       coverage: { afterTs, days: pageDayFacts({ bars, covers, violations }, TF, cal), violations },
@@ -63,7 +63,7 @@ describe('coverage ledger SQL', () => {
     await write(p1, { fromDay: day('2024-07-01'), toDay: day('2024-07-01') }, null);
     // The next page continues 07-01 after p1's last bar, and is the window's last: it covers to 07-07.
     const p2 = [bar(minute('2024-07-01', '15:59')), bar(minute('2024-07-01', '20:05')), bar(minute('2024-07-03', '10:00'))];
-    await write(p2, { fromDay: day('2024-07-01'), toDay: day('2024-07-07') }, p1.at(-1)!.t, [{ t: p2[2]!.t, rule: 'ohlc', detail: 'high 1 < low 2' }]);
+    await write(p2, { fromDay: day('2024-07-01'), toDay: day('2024-07-07') }, p1.at(-1)!.t, [{ ts: p2[2]!.t, rule: 'high_below_low', detail: 'high 1 < low 2' }]);
     expect(await states()).toEqual({
       19905: ['complete', 4], // 2024-07-01
       19906: ['no_bars', 0], // 07-02: a session without a bar
@@ -76,7 +76,7 @@ describe('coverage ledger SQL', () => {
     const [first] = await readCoverage(db.pool, sid, day('2024-07-01'), day('2024-07-01'));
     expect(first).toMatchObject({ first: p1[0]!.t, last: p2[1]!.t, outside: 1, violations: 0, rules: [] });
     const [, , suspect] = await readCoverage(db.pool, sid, day('2024-07-01'), day('2024-07-03'));
-    expect(suspect).toMatchObject({ violations: 1, rules: ['ohlc'] });
+    expect(suspect).toMatchObject({ violations: 1, rules: ['high_below_low'] });
   });
 
   it('replaces a date a fresh fetch covers again (not a continuation)', async () => {
@@ -111,14 +111,14 @@ describe('coverage ledger SQL', () => {
     expect(other).toBeGreaterThan(0);
 
     await write([bar(minute('2024-07-03', '10:01')), bar(minute('2024-07-03', '10:02'))], null, minute('2024-07-03', '10:00'), [
-      { t: minute('2024-07-03', '10:01'), rule: 'volume', detail: 'v -1' },
-      { t: minute('2024-07-03', '10:02'), rule: 'ohlc', detail: 'x' },
+      { ts: minute('2024-07-03', '10:01'), rule: 'volume_invalid', detail: 'v -1' },
+      { ts: minute('2024-07-03', '10:02'), rule: 'high_below_low', detail: 'x' },
     ]);
     const p1 = await listJobIssues(db.pool, JOB, { limit: 2 });
-    expect(p1.issues.map((i) => i.rule)).toEqual(['ohlc', 'volume']);
+    expect(p1.issues.map((i) => i.rule)).toEqual(['high_below_low', 'volume_invalid']);
     expect(p1.next).not.toBeNull();
     const p2 = await listJobIssues(db.pool, JOB, { limit: 2, after: p1.next! });
-    expect(p2).toEqual({ issues: [{ symbol: 'AAPL', timeframe: '1m', ts: new Date(minute('2024-07-03', '10:02')).toISOString(), rule: 'ohlc', detail: 'x' }], next: null });
-    expect(await jobQuality(db.pool, JOB)).toEqual({ sessionsCovered: 4, gaps: 2, suspect: 1, violationsByRule: { ohlc: 2, volume: 1 } });
+    expect(p2).toEqual({ issues: [{ symbol: 'AAPL', timeframe: '1m', ts: new Date(minute('2024-07-03', '10:02')).toISOString(), rule: 'high_below_low', detail: 'x' }], next: null });
+    expect(await jobQuality(db.pool, JOB)).toEqual({ sessionsCovered: 4, gaps: 2, suspect: 1, violationsByRule: { high_below_low: 2, volume_invalid: 1 } });
   });
 });
