@@ -1,6 +1,7 @@
 // The API's one write at job creation: the jobs row, inserted before the workflow starts so that a
 // job is visible (and idempotent) even if Temporal is down at that moment.
 import type { Queryable } from './pool.js';
+import type { ValidationMode } from '../../workflows/vocabulary.js';
 import { JOB_COLUMNS, getJobByIdempotencyKey, type JobRow } from './job-queries.js';
 
 export interface NewJob {
@@ -15,6 +16,8 @@ export interface NewJob {
   adjusted: boolean;
   concurrency: number;
   unitsTotal: number;
+  /** What the job does with bars that break a rule (default `record`). */
+  validation?: ValidationMode;
 }
 
 export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: false; job: JobRow };
@@ -27,8 +30,8 @@ export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: fals
 export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobResult> {
   const { rows } = await db.query<JobRow>(
     `INSERT INTO jobs (job_id, workflow_id, idempotency_key, request_fingerprint, status, symbols, timeframes,
-                       start_date, end_date, adjusted, concurrency, units_total)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11)
+                       start_date, end_date, adjusted, concurrency, units_total, validation)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -43,6 +46,7 @@ export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobRe
       job.adjusted,
       job.concurrency,
       job.unitsTotal,
+      job.validation ?? 'record',
     ],
   );
   if (rows[0]) return { inserted: true, job: rows[0] };

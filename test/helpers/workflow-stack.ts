@@ -9,19 +9,27 @@ import { startPolygonSim, type PolygonSim, type SimOptions } from '../../src/pol
 
 export interface WorkflowStack {
   db: TestDatabase;
+  /** The simulator, or the `upstream` double (then only url and close). */
   sim: PolygonSim;
   worker: TestWorker;
   client: Client;
   taskQueue: string;
 }
 
-export function useWorkflowStack(label: string, opts: { sim?: SimOptions; worker?: Pick<WorkerEnvOptions, 'configOverrides'> } = {}): WorkflowStack {
+export interface WorkflowStackOptions {
+  sim?: SimOptions;
+  worker?: Pick<WorkerEnvOptions, 'configOverrides'>;
+  /** Another Polygon double instead of the simulator (a server answering fixed bodies). */
+  upstream?: () => Promise<Pick<PolygonSim, 'url' | 'close'>>;
+}
+
+export function useWorkflowStack(label: string, opts: WorkflowStackOptions = {}): WorkflowStack {
   const stack = { taskQueue: uniqueTaskQueue(label) } as WorkflowStack;
   const undo: (() => Promise<unknown>)[] = [];
   beforeAll(async () => {
-    const [db, sim] = await Promise.all([createTestDatabase(label), startPolygonSim(opts.sim ?? {})]);
+    const [db, sim] = await Promise.all([createTestDatabase(label), opts.upstream ? opts.upstream() : startPolygonSim(opts.sim ?? {})]);
     undo.push(() => db.drop(), () => sim.close());
-    Object.assign(stack, { db, sim });
+    Object.assign(stack, { db, sim: sim as PolygonSim });
     stack.worker = await startTestWorker({ db, taskQueue: stack.taskQueue, polygonBaseUrl: sim.url, ...opts.worker });
     undo.push(() => stack.worker.stop());
     const temporal = await connectClient();
