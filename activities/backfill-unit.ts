@@ -111,6 +111,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         const t0 = performance.now();
         const page = r.value;
         const { violations, coverage } = inspectPage(page, after, scope);
+        if (violations.length > 0) metrics.validationViolations(violations);
         if (strict && violations.length > 0) {
           // Listed for /issues, but none of the page is stored: the job asked for clean data only.
           await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
