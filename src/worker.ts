@@ -19,6 +19,8 @@ import { createActivities } from '../activities/index.js';
 // Under tsx this module is src/worker.ts and bundles the sources; compiled, it is dist/src/worker.js.
 const COMPILED = !import.meta.url.endsWith('.ts');
 export const WORKFLOWS_PATH = fileURLToPath(new URL(COMPILED ? '../workflows/index.js' : '../workflows/index.ts', import.meta.url));
+/** How long a stopping worker lets running activities finish (compose's stop_grace_period exceeds it). */
+export const SHUTDOWN_GRACE_SECONDS = 10;
 /** Where `npm run build` writes the workflow bundle (scripts/build.mjs uses the same name). */
 export const BUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
 
@@ -83,7 +85,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     // Long enough for a page transaction to commit; activities that outlive it are cancelled and
     // resumed elsewhere from their last committed page.
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: `${SHUTDOWN_GRACE_SECONDS} seconds`,
     // Heartbeats carry cancellation to a running unit: at the default throttle (80% of a 30 s
     // heartbeat timeout) a cancelled job could keep fetching for 24 s.
     maxHeartbeatThrottleInterval: '5 seconds',

@@ -1,14 +1,13 @@
 // The production build as a user deploys it: `npm run build` into a private temp folder that holds
 // only the production packages, then the compiled worker, API, migrations and CLI run from there
 // with plain `node` (no tsx) against the run's Temporal dev server, a fresh empty database and the
-// Polygon simulator, and a job goes through them to `completed`.
+// compiled Polygon simulator, and a job goes through them to `completed`.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
 import { databaseUrl as urlOf, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/databases.js';
 import { uniqueTaskQueue } from '../helpers/env.js';
 import { workerEnv } from '../helpers/worker.js';
@@ -17,7 +16,7 @@ import { createInstallDir, type InstallDir } from './install-dir.js';
 
 let install: InstallDir;
 let build: { code: number | null; output: string };
-let sim: PolygonSim;
+let sim: ManagedProcess;
 let worker: ManagedProcess;
 let api: ManagedProcess;
 let apiUrl: string;
@@ -50,14 +49,17 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 beforeAll(async () => {
   install = createInstallDir();
   // An empty database: the compiled worker must find dist/migrations to create the schema.
-  [build, sim] = await Promise.all([install.build(), startPolygonSim(), withAdmin(admin, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`))]);
+  [build] = await Promise.all([install.build(), withAdmin(admin, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`))]);
   if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+  // Its HTTP server runs in a worker thread: the compiled .mjs bootstrap must find thread.js.
+  sim = compiled('polygon-sim', 'src/polygon-sim/main.js', { POLYGON_SIM_HOST: '127.0.0.1', POLYGON_SIM_PORT: '0' }).start();
+  const simUrl = /listening on (\S+)/.exec(await sim.waitForLine(/polygon-sim listening on /, 30_000, { past: true }))![1]!;
 
   const taskQueue = uniqueTaskQueue('dist');
   const { WORKER_WORKFLOW_BUNDLE: _prebuiltByTheSuite, ...env } = workerEnv({
     db: { url: databaseUrl },
     taskQueue,
-    polygonBaseUrl: sim.url,
+    polygonBaseUrl: simUrl,
     configOverrides: { LOG_LEVEL: 'info' },
   });
   worker = compiled('worker', 'src/worker.js', env).start();
@@ -70,7 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
   await worker?.stop();
-  await sim?.close();
+  await sim?.stop();
   await dropDatabase(admin, database);
   install?.remove();
 });
