@@ -70,7 +70,7 @@ describe('docker-compose.yml', () => {
 
   it('checks the worker through its metrics endpoint and lets it finish its shutdown grace', () => {
     const check = JSON.stringify(s.worker!.healthcheck!.test);
-    expect(check).toContain('/metrics');
+    expect(check).toContain('/healthz');
     expect(check).toContain('process.env.WORKER_METRICS_PORT||9464');
     // Slim images have no procps: a check that calls pgrep or ps never passes.
     for (const svc of Object.values(s)) expect(JSON.stringify(svc.healthcheck ?? {})).not.toMatch(/\bp(grep|s)\b/);
