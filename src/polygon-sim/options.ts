@@ -1,4 +1,5 @@
 import { parseDateToDay } from '../polygon/time.js';
+import { checkTickers, type SimTickers, SimTickersError } from './tickers.js';
 
 export interface SimFaults {
   /** Share of requests answered with a 5xx. */
@@ -39,6 +40,13 @@ export interface SimOptions {
   faults?: SimFaults;
   /** Cap on results per response below what `limit` allows, forcing `next_url` pagination. */
   maxResultsPerPage?: number;
+  /** Per-ticker listing date, missing sessions and bad bars (see SimTickerConfig). */
+  tickers?: SimTickers;
+  /**
+   * The simulator's "now" in Unix ms (default: the real clock): no bar starting after it is served,
+   * as Polygon has no bar for minutes that have not happened. Tests pin it.
+   */
+  nowMs?: number;
 }
 
 export class SimOptionsError extends Error {
@@ -64,6 +72,13 @@ export function checkOptions(o: SimOptions): void {
   nonNegative('latencyMs', o.latencyMs);
   if (o.maxResultsPerPage !== undefined && !(Number.isInteger(o.maxResultsPerPage) && o.maxResultsPerPage >= 1)) {
     throw new SimOptionsError('maxResultsPerPage must be a positive integer');
+  }
+  nonNegative('nowMs', o.nowMs);
+  try {
+    checkTickers(o.tickers);
+  } catch (e) {
+    if (e instanceof SimTickersError) throw new SimOptionsError(e.message);
+    throw e;
   }
   const f = o.faults ?? {};
   rate('faults.errorRate', f.errorRate);
@@ -104,6 +119,16 @@ function bool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   throw new SimOptionsError(`${name} must be true or false`);
 }
 
+function jsonObject(env: NodeJS.ProcessEnv, name: string): unknown {
+  const s = env[name];
+  if (s === undefined || s.trim() === '') return undefined;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    throw new SimOptionsError(`${name} must be JSON`);
+  }
+}
+
 export interface SimServeOptions extends SimOptions {
   port?: number;
   host?: string;
@@ -121,6 +146,7 @@ export function simOptionsFromEnv(env: NodeJS.ProcessEnv): SimServeOptions {
     retryAfter: bool(env, 'POLYGON_SIM_RETRY_AFTER'),
     latencyMs: num(env, 'POLYGON_SIM_LATENCY_MS'),
     maxResultsPerPage: num(env, 'POLYGON_SIM_MAX_RESULTS_PER_PAGE'),
+    tickers: jsonObject(env, 'POLYGON_SIM_TICKERS') as SimTickers | undefined,
     faults: {
       errorRate: num(env, 'POLYGON_SIM_ERROR_RATE'),
       slowRate: num(env, 'POLYGON_SIM_SLOW_RATE'),

@@ -36,7 +36,8 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
   let resetEpoch = shared.resetEpoch();
   let dice = new Rng(options.faults?.seed ?? 1);
   const windows = new Map<string, number[]>();
-  const source = new BarSource({ cacheBytes: opts.cacheBytes });
+  const source = new BarSource({ cacheBytes: opts.cacheBytes, tickers: options.tickers });
+  let tickersJson = JSON.stringify(options.tickers ?? {});
   const timers = new Set<NodeJS.Timeout>();
   let requestSeq = 0;
   const idSalt = hashString(`${Date.now()}|${Math.random()}`).toString(16).padStart(8, '0');
@@ -79,6 +80,12 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
   /** Picks up option changes made since the last request. */
   function refresh(): void {
     options = shared.options();
+    const tj = JSON.stringify(options.tickers ?? {});
+    if (tj !== tickersJson) {
+      tickersJson = tj;
+      source.setTickers(options.tickers);
+      prefetched.clear();
+    }
     const se = shared.seedEpoch();
     if (se !== seedEpoch) {
       seedEpoch = se;
@@ -170,8 +177,11 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     return json(403, { status: 'NOT_AUTHORIZED', request_id: requestId(), message: "Your plan doesn't include this data timeframe." });
   }
 
-  function aggs(r: AggsRequest, host: string): Reply {
+  function aggs(req: AggsRequest, host: string): Reply {
     const f = options.faults ?? {};
+    // Bars of minutes that have not begun yet do not exist (a range may end later today, or later).
+    const now = options.nowMs ?? Date.now();
+    const r = req.endMs > now ? { ...req, endMs: now } : req;
     if (f.notAuthorizedTickers?.includes(r.ticker)) return notAuthorized();
     if (f.notAuthorizedBefore !== undefined && r.startMs < nyDayStartMs(parseDateToDay(f.notAuthorizedBefore)!)) return notAuthorized();
     const head = `{"ticker":${JSON.stringify(r.ticker)}`;

@@ -8,6 +8,7 @@ import { barStart, type Chunk, chunkBytes, EMPTY_CHUNK, firstEndingAfter, firstS
 import { adjustBars, generateMinuteDay, secondsFromMinutes, vwDecimals } from './generate.js';
 import { ByteLru } from './lru.js';
 import { closeLevels, type TickerProfile, tickerProfile } from './profile.js';
+import { type BadBarAt, corruptChunk, movedBar, type SimTickers, TickerOverlay } from './tickers.js';
 
 /** A range of bars in the simulator's terms: ms bounds, both inclusive, snapped outward to whole bars. */
 export interface RangeQuery {
@@ -49,9 +50,17 @@ const EMPTY_DAY = allocBars(0, false, false);
 export class BarSource {
   private readonly cal = new MarketCalendar();
   private readonly cache: ByteLru<unknown>;
+  private overlays = new Map<string, TickerOverlay>();
 
-  constructor(opts: { cacheBytes?: number } = {}) {
+  constructor(opts: { cacheBytes?: number; tickers?: SimTickers } = {}) {
     this.cache = new ByteLru(opts.cacheBytes ?? 256 * 1024 * 1024);
+    this.setTickers(opts.tickers);
+  }
+
+  /** Per-ticker listing dates, gaps and bad bars; everything cached so far is dropped. */
+  setTickers(tickers: SimTickers | undefined): void {
+    this.overlays = new Map(Object.entries(tickers ?? {}).map(([t, cfg]) => [t, new TickerOverlay(cfg)]));
+    this.cache.clear();
   }
 
   get cacheBytes(): number {
@@ -78,11 +87,37 @@ export class BarSource {
    * cached: generating them costs a fraction of serializing them, and the chunk cache answers repeats.
    */
   private baseDay(st: TickerState, day: number, adjusted: boolean, unit: 'minute' | 'second'): BarArrays {
+    const ov = this.overlays.get(st.profile.ticker);
+    if (ov !== undefined) {
+      if (ov.empty(day)) return EMPTY_DAY;
+      const bad = ov.closedDayBar(day);
+      if (bad !== undefined && this.cal.session(st.profile.market, day) === null) return this.closedDayBar(st, day, adjusted, unit, bad.index);
+    }
     const split = st.profile.split;
     if (adjusted && split !== null && day < split.day) return adjustBars(this.baseDay(st, day, false, unit), split.ratio);
     if (unit === 'second') return secondsFromMinutes(this.baseDay(st, day, false, 'minute'), st.profile, day);
     const session = this.cal.session(st.profile.market, day);
     return session === null ? EMPTY_DAY : generateMinuteDay(st.profile, st.levels, session);
+  }
+
+  /** One bar on a day without a session: the previous session's `index`-th bar at the same time of day. */
+  private closedDayBar(st: TickerState, day: number, adjusted: boolean, unit: 'minute' | 'second', index: number): BarArrays {
+    let prev = day - 1;
+    while (prev > day - 30 && this.cal.session(st.profile.market, prev) === null) prev--;
+    const src = this.baseDay(st, prev, adjusted, unit);
+    if (src.count === 0) return EMPTY_DAY;
+    const i = Math.min(index, src.count - 1);
+    const out = allocBars(1, src.vw !== null, src.n !== null);
+    out.count = 1;
+    out.t[0] = src.t[i]! + this.cal.dayStart(day) - this.cal.dayStart(prev);
+    out.o[0] = src.o[i]!;
+    out.h[0] = src.h[i]!;
+    out.l[0] = src.l[i]!;
+    out.c[0] = src.c[i]!;
+    out.v[0] = src.v[i]!;
+    if (out.vw && src.vw) out.vw[0] = src.vw[i]!;
+    if (out.n && src.n) out.n[0] = src.n[i]!;
+    return out;
   }
 
   /** Daily bars of a calendar year, slot = day of year; `has[i]` is 0 for days without trading. */
@@ -138,6 +173,8 @@ export class BarSource {
           : aggregateIntraday(base, this.cal.dayStart(day), this.cal.dayStart(day + 1), sizeMs, vwDecimals(st.profile.market, base.o[0]!), st.profile.market === 'crypto' ? 4 : 0);
       chunk = toChunk(agg);
     }
+    const ov = this.overlays.get(st.profile.ticker);
+    if (ov !== undefined) chunk = corruptChunk(chunk, ov.badBars(day).filter((b) => b.kind !== 'closed_day' && b.kind !== 'ts_out_of_range'));
     this.cache.set(key, chunk, chunkBytes(chunk));
     return chunk;
   }
@@ -203,7 +240,32 @@ export class BarSource {
     }
     daily.count = k;
     const agg = aggregate(daily, keys, (s) => ends.get(s)!, vwDecimals(st.profile.market, k > 0 ? daily.o[0]! : 1), st.profile.market === 'crypto' ? 4 : 0);
-    return toChunk(agg);
+    const chunk = toChunk(agg);
+    const ov = this.overlays.get(st.profile.ticker);
+    if (ov === undefined || q.tf.timespan !== 'day' || q.tf.multiplier !== 1) return chunk;
+    // Daily bars: the bad bars of each day apply to its one bar.
+    const bad: BadBarAt[] = [];
+    for (let i = 0; i < chunk.count; i++) {
+      for (const b of ov.badBars(nyDayOf(chunk.t[i]!))) {
+        if (b.kind !== 'closed_day' && b.kind !== 'ts_out_of_range') bad.push({ kind: b.kind, index: i });
+      }
+    }
+    return corruptChunk(chunk, bad);
+  }
+
+  /**
+   * The configured out-of-range bar of a request (the first `ts_out_of_range` bar on its days), as
+   * JSON stamped at the first bucket after the request's end; null when there is none.
+   */
+  private outOfRangeBar(q: RangeQuery): string | null {
+    const ov = this.overlays.get(q.ticker);
+    const hit = ov?.outOfRange(nyDayOf(q.startMs), nyDayOf(q.endMs))[0];
+    if (hit === undefined) return null;
+    const st = this.ticker(q.ticker);
+    const sizeMs = intradayBarMs(q.tf);
+    const dayQ = { ...q, startMs: this.cal.dayStart(hit.day), endMs: this.cal.dayStart(hit.day + 1) - 1 };
+    const chunk = sizeMs === null ? this.calendarChunk(st, dayQ) : this.intradayChunk(st, q.tf, sizeMs, hit.day, q.adjusted);
+    return chunk.count === 0 ? null : movedBar(chunk, hit.index, q.endMs + 1);
   }
 
   /** Chunks covering the query, in time order (or reverse). */
@@ -261,6 +323,11 @@ export class BarSource {
         if (i > i0) parts.push(ch.buf.subarray(barStart(ch, i0), ch.ends[i - 1]!));
         if (next !== null) break outer;
       }
+      const extra = next === null ? this.outOfRangeBar(q) : null;
+      if (extra !== null) {
+        parts.push(Buffer.from(extra, 'latin1'));
+        count++;
+      }
     } else {
       outer: for (const ch of this.segments(q, true)) {
         const i0 = firstEndingAfter(ch, q.startMs);
@@ -287,6 +354,8 @@ export class BarSource {
       const iEnd = firstStartingAfter(ch, q.endMs);
       if (iEnd > i0) parts.push(ch.buf.toString('latin1', barStart(ch, i0), ch.ends[iEnd - 1]!));
     }
+    const extra = this.outOfRangeBar(q);
+    if (extra !== null) parts.push(extra);
     const raw = JSON.parse(`[${parts.join(',')}]`) as Array<Record<string, number | undefined>>;
     return raw.map((r) => ({ t: r.t!, o: r.o!, h: r.h!, l: r.l!, c: r.c!, v: r.v!, vw: r.vw ?? null, n: r.n ?? null }));
   }
@@ -296,6 +365,6 @@ export class BarSource {
     for (const ch of this.segments(q, false)) {
       n += Math.max(0, firstStartingAfter(ch, q.endMs) - firstEndingAfter(ch, q.startMs));
     }
-    return n;
+    return n + (this.outOfRangeBar(q) === null ? 0 : 1);
   }
 }
