@@ -3,16 +3,17 @@
 // with plain `node` (no tsx) against the run's Temporal dev server, a fresh empty database and the
 // compiled Polygon simulator, and a job goes through them to `completed`.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl as urlOf, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/databases.js';
 import { uniqueTaskQueue } from '../helpers/env.js';
 import { workerEnv } from '../helpers/worker.js';
 import { baseEnv, ManagedProcess } from '../faults/harness/proc.js';
-import { createInstallDir, type InstallDir } from './install-dir.js';
+import { createInstallDir, ROOT, type InstallDir } from './install-dir.js';
 
 let install: InstallDir;
 let build: { code: number | null; output: string };
@@ -91,6 +92,19 @@ describe('the compiled build', () => {
     const line = worker.lines.find((l) => l.includes('"msg":"workflow code: prebuilt bundle"'));
     expect(line, worker.lines.slice(-10).join('\n')).toBeDefined();
     expect((JSON.parse(line!) as { workflowBundle: string }).workflowBundle).toBe(join(install.dist, 'src/workflow-bundle.js'));
+  });
+
+  it("passes docker-compose's worker health check, run as compose runs it", async () => {
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: { worker: { healthcheck: { test: string[] } } };
+    };
+    const [kind, command, ...args] = compose.services.worker.healthcheck.test;
+    expect([kind, command]).toEqual(['CMD', 'node']);
+    const { metricsPort } = JSON.parse(worker.lines.find((l) => l.includes('"msg":"worker started"'))!) as { metricsPort: number };
+    const check = await run(args, { WORKER_METRICS_PORT: String(metricsPort) });
+    expect(check.code, check.output).toBe(0);
+    // And it fails where nothing listens.
+    expect((await run(args, { WORKER_METRICS_PORT: '1' })).code).toBe(1);
   });
 
   it('runs a job from the compiled CLI through the compiled API and worker to completed', async () => {

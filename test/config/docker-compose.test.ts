@@ -68,10 +68,10 @@ describe('docker-compose.yml', () => {
     expect(script).toContain('search-attribute create --namespace default --name "$$1" --type "$$2"');
   });
 
-  it('checks the worker through its metrics endpoint and lets it finish its shutdown grace', () => {
+  it('checks the worker through its metrics server and lets it finish its shutdown grace', () => {
     const check = JSON.stringify(s.worker!.healthcheck!.test);
     expect(check).toContain('/healthz');
-    expect(check).toContain('process.env.WORKER_METRICS_PORT||9464');
+    expect(check).toContain(`process.env.WORKER_METRICS_PORT||${loadConfig({}).WORKER_METRICS_PORT}`);
     // Slim images have no procps: a check that calls pgrep or ps never passes.
     for (const svc of Object.values(s)) expect(JSON.stringify(svc.healthcheck ?? {})).not.toMatch(/\bp(grep|s)\b/);
     expect(seconds(s.worker!.stop_grace_period!)).toBeGreaterThan(SHUTDOWN_GRACE_SECONDS);
