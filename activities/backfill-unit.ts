@@ -12,6 +12,8 @@ import { CalendarSet } from '../src/calendar/index.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { toActivityFailure } from './failures.js';
+import { ProgressClock, deadlineExceeded } from './unit-deadline.js';
+import { planUnitPages } from '../src/db/unit-progress.js';
 
 const PROGRESS_RETRY_DELAY = '1s';
 
@@ -45,7 +47,8 @@ const superseded = (unitNo: number) =>
     nonRetryable: true,
   });
 
-export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics'>) {
+export function createBackfillUnit({ pool, polygon, logger, metrics, config }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics' | 'config'>) {
+  const deadlineSeconds = config.UNIT_DEADLINE_SECONDS;
   const writePage = createPageWriter(pool);
   const calendars = new CalendarSet();
 
@@ -67,6 +70,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
     let iterator: AsyncIterator<Page> | undefined;
     // Pages this attempt committed: an attempt that made progress restarts its retry backoff.
     let committedThisAttempt = 0;
+    let watch: { stop(): void } | undefined;
     try {
       const timeframe = parseTimeframe(input.timeframe);
       const claim = await claimUnit(pool, jobId, unitNo);
@@ -78,6 +82,10 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         throw ApplicationFailure.create({ type: 'internal', message: `unit ${unitNo} is ${claim.status ?? 'missing'}; nothing to run`, nonRetryable: true });
       }
       token = claim.attemptToken;
+      const clock = new ProgressClock(deadlineSeconds * 1000, claim.idleMs);
+      // Retries of transient errors end here: nothing committed for the whole budget.
+      if (clock.expired()) throw deadlineExceeded(deadlineSeconds, claim.lastError);
+      watch = clock.watch(() => stop.abort(deadlineExceeded(deadlineSeconds, 'stalled: no page arrived')));
       const resume = claim.resumeCursor as ResumeCursor;
       details = { cursor: resume, pages: claim.pages };
       const hinted = ctx.info.heartbeatDetails as UnitHeartbeat | undefined;
@@ -89,6 +97,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
       const sid = await seriesId(pool, { symbol: input.symbol, timeframe: timeframe.label, multiplier: timeframe.multiplier, timespan: timeframe.timespan, adjusted: input.adjusted });
 
       const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
+      await planUnitPages(pool, jobId, unitNo, token, polygon.plannedRequests(query));
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
       const scope: UnitScope = { timeframe, calendar: calendars.forTicker(input.symbol), fromDay: parseDateToDay(input.startDate)!, toDay: parseDateToDay(input.endDate)! };
@@ -124,6 +133,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         pages++;
         committedThisAttempt++;
         after = page.cursor;
+        clock.progressed();
         details = { cursor: page.cursor, pages };
         ctx.heartbeat(details);
       }
@@ -149,7 +159,8 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
         metrics.unitAttemptEnded('cancelled');
         throw reason instanceof CancelledFailure ? reason : new CancelledFailure(String(reason ?? 'cancelled'));
       }
-      let failure = toActivityFailure(err);
+      // The no-progress clock ran out mid-attempt: that, not the aborted request, is the reason.
+      let failure = stop.signal.reason instanceof ApplicationFailure ? stop.signal.reason : toActivityFailure(err);
       if (committedThisAttempt > 0 && failure instanceof ApplicationFailure && !failure.nonRetryable && failure.nextRetryDelay === undefined) {
         // The policy's backoff grows with every attempt of the unit, even those that moved it on;
         // on a flaky upstream a long unit would spend its deadline waiting. Progress resets it.
@@ -162,6 +173,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics }: Pick<Acti
       }
       throw failure;
     } finally {
+      watch?.stop();
       alive.stop();
       stop.abort();
       iterator?.return?.().catch(() => undefined);

@@ -237,8 +237,11 @@ export class BackfillJob {
     return {
       activityId: unitActivityId(ref, retry),
       summary: `${ref.symbol} ${ref.timeframe} (unit ${ref.unitNo})`,
-      // The unit's whole budget across attempts: transient errors retry until it runs out.
-      scheduleToCloseTimeout: t.unitDeadlineSeconds * 1000,
+      // No schedule-to-close timeout: a unit that keeps committing pages runs as long as its
+      // requests need. The activity itself fails `deadline_exceeded` (non-retryable) once the unit
+      // committed nothing for unitDeadlineSeconds; until then transient errors retry. The SDK wants
+      // some bound per attempt: one that reaches it is retried and resumes from its committed cursor.
+      startToCloseTimeout: '1 day',
       heartbeatTimeout: t.heartbeatTimeoutSeconds * 1000,
       // Permanent Polygon errors: the activity marks them non-retryable too; this is belt and braces.
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...PERMANENT_FAILURE_CODES] },

@@ -8,7 +8,15 @@ export interface UnitTotals {
 }
 
 export type ClaimedUnit =
-  | (UnitTotals & { state: 'claimed'; attemptToken: number; resumeCursor: unknown })
+  | (UnitTotals & {
+      state: 'claimed';
+      attemptToken: number;
+      resumeCursor: unknown;
+      /** How long the unit has gone without progress (the no-progress clock, by Postgres' time). */
+      idleMs: number;
+      /** The last error an attempt noted, for the deadline's message. */
+      lastError: string | null;
+    })
   /** Already finished in Postgres (a previous attempt committed its end but never reported it). */
   | (UnitTotals & { state: 'completed' })
   /** Failed, cancelled, or absent: this attempt must not run. */
@@ -21,6 +29,8 @@ interface Row {
   pages: number;
   bars_fetched: number;
   bars_inserted: number;
+  idle_ms?: number;
+  error_message?: string | null;
 }
 
 const totals = (r: Row): UnitTotals => ({ pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted });
@@ -33,13 +43,18 @@ const totals = (r: Row): UnitTotals => ({ pages: r.pages, barsFetched: r.bars_fe
 export async function claimUnit(q: Queryable, jobId: string, unitNo: number): Promise<ClaimedUnit> {
   const claimed = await q.query<Row>(
     `UPDATE job_units
-        SET attempts = attempts + 1, attempt_token = attempt_token + 1, status = 'running', started_at = coalesce(started_at, now()), updated_at = now()
+        SET attempts = attempts + 1, attempt_token = attempt_token + 1, status = 'running', started_at = coalesce(started_at, now()), updated_at = now(),
+            -- A pending unit (fresh or requeued) starts its no-progress clock; a retried attempt keeps it.
+            last_progress_at = CASE WHEN status = 'pending' OR last_progress_at IS NULL THEN now() ELSE last_progress_at END
       WHERE job_id = $1 AND unit_no = $2 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})
-      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted`,
+      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted, error_message,
+                greatest(0, extract(epoch FROM now() - last_progress_at) * 1000)::float8 AS idle_ms`,
     [jobId, unitNo],
   );
   const row = claimed.rows[0];
-  if (row) return { state: 'claimed', attemptToken: row.attempt_token, resumeCursor: row.resume_cursor, ...totals(row) };
+  if (row) {
+    return { state: 'claimed', attemptToken: row.attempt_token, resumeCursor: row.resume_cursor, idleMs: row.idle_ms ?? 0, lastError: row.error_message ?? null, ...totals(row) };
+  }
   const { rows } = await q.query<Row>(
     'SELECT status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted FROM job_units WHERE job_id = $1 AND unit_no = $2',
     [jobId, unitNo],

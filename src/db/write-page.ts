@@ -79,7 +79,7 @@ export function createPageWriter(pool: Pool) {
              UPDATE job_units
                 SET resume_cursor = $5::jsonb, pages = pages + 1,
                     bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted,
-                    error_code = NULL, error_message = NULL, updated_at = now()
+                    error_code = NULL, error_message = NULL, updated_at = now(), last_progress_at = now()
                FROM n
               WHERE job_id = $2 AND unit_no = $3 AND attempt_token = $4 AND status = 'running'
               RETURNING n.inserted`,

@@ -102,6 +102,14 @@ export class PolygonClient {
     return this.#iterate(q, opts.resume ?? null, opts.signal);
   }
 
+  /** Requests the whole query needs, one per window (a rare `next_url` page adds one): the denominator of a unit's progress. */
+  plannedRequests(q: AggsQuery): number {
+    const { fromDay, toDay } = validateQuery(q);
+    let n = 0;
+    for (const _ of planWindows(q.timeframe, fromDay, toDay, this.#limit, null)) n++;
+    return n;
+  }
+
   /** true: the reference endpoint knows the ticker; false: 404; null: cannot tell (not entitled). */
   async tickerExists(ticker: string, signal?: AbortSignal): Promise<boolean | null> {
     this.#requireKey();
