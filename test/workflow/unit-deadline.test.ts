@@ -5,50 +5,49 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
+import { uniqueTaskQueue, useTestDatabase, type TestDatabase } from '../helpers/env.js';
 import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
 import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
-import { jobRow } from './support.js';
+import { jobRow, unitRows } from './support.js';
 
 const DEADLINE_S = 3;
 // Ten daily bars a request: 2024-01-01..2024-06-30 is 19 requests, each one 300 ms of latency after
 // a 400 ms limiter spacing: about 13 s of steady progress for one unit, over four times its deadline.
 const LONG = { symbols: ['AAPL'], timeframes: ['1d'], startDate: '2024-01-01', endDate: '2024-06-30' };
 
+/** The unit as stored, with what unitRows leaves out: its page plan and how long it ran. */
 async function unit(db: TestDatabase, jobId: string) {
-  const { rows } = await db.pool.query<{ status: string; pages: number; pages_planned: number | null; attempts: number; error_code: string | null; error_message: string | null; seconds: number }>(
-    `SELECT status, pages, pages_planned, attempts, error_code, error_message,
-            extract(epoch FROM completed_at - started_at)::float8 AS seconds
-       FROM job_units WHERE job_id = $1 AND unit_no = 0`,
+  const [row] = await unitRows(db.pool, jobId);
+  const { rows } = await db.pool.query<{ pages_planned: number | null; seconds: number }>(
+    'SELECT pages_planned, extract(epoch FROM completed_at - started_at)::float8 AS seconds FROM job_units WHERE job_id = $1 AND unit_no = 0',
     [jobId],
   );
-  return rows[0]!;
+  return { ...row!, ...rows[0]! };
 }
 
 describe('the unit deadline counts time without progress, not time working', () => {
-  let db: TestDatabase;
-  let sim: PolygonSim;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
+  const db = useTestDatabase('deadline');
   const taskQueue = uniqueTaskQueue('deadline');
+  const stack: { sim?: PolygonSim; worker?: TestWorker; client?: Client; closeClient?: () => Promise<void> } = {};
+  const client = () => stack.client!;
+  const sim = () => stack.sim!;
 
   beforeAll(async () => {
-    [db, sim] = await Promise.all([createTestDatabase('deadline'), startPolygonSim({ latencyMs: 300 })]);
+    stack.sim = await startPolygonSim({ latencyMs: 300 });
     const configOverrides = { UNIT_DEADLINE_SECONDS: String(DEADLINE_S), POLYGON_RATE_LIMIT_RPM: '150', POLYGON_PAGE_LIMIT: '10' };
-    worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: sim.url, configOverrides });
-    ({ client, close: closeClient } = await connectClient());
+    stack.worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: stack.sim.url, configOverrides });
+    const c = await connectClient();
+    [stack.client, stack.closeClient] = [c.client, c.close];
   });
   afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    await sim?.close();
-    await db?.drop();
+    await stack.worker?.stop();
+    await stack.closeClient?.();
+    await stack.sim?.close();
   });
 
   it('a unit that keeps committing pages completes long past UNIT_DEADLINE_SECONDS, its pages planned up front', async () => {
     const jobId = randomUUID();
-    const result = await resultOf(await startBackfill(client, taskQueue, { jobId, ...LONG, concurrency: 1 }));
+    const result = await resultOf(await startBackfill(client(), taskQueue, { jobId, ...LONG, concurrency: 1 }));
     expect(result.status).toBe('completed');
     const u = await unit(db, jobId);
     expect(u).toMatchObject({ status: 'completed', attempts: 1, error_code: null });
@@ -58,10 +57,10 @@ describe('the unit deadline counts time without progress, not time working', () 
   });
 
   it('a unit whose every request fails retries until it has committed nothing for UNIT_DEADLINE_SECONDS, then fails deadline_exceeded', async () => {
-    sim.setOptions({ faults: { errorRate: 1 } });
+    sim().setOptions({ faults: { errorRate: 1 } });
     try {
       const jobId = randomUUID();
-      const result = await resultOf(await startBackfill(client, taskQueue, { jobId, ...LONG, concurrency: 1 }));
+      const result = await resultOf(await startBackfill(client(), taskQueue, { jobId, ...LONG, concurrency: 1 }));
       expect(result.status).toBe('failed');
       expect(result.recentFailures.map((f) => f.code)).toEqual(['deadline_exceeded']);
       const u = await unit(db, jobId);
@@ -71,22 +70,22 @@ describe('the unit deadline counts time without progress, not time working', () 
       expect(u.error_message).toMatch(/no page committed for 3 s.*last error: .*(5\d\d|upstream)/i);
       expect((await jobRow(db.pool, jobId))!.status).toBe('failed');
     } finally {
-      sim.setOptions({ faults: { errorRate: 0 } });
+      sim().setOptions({ faults: { errorRate: 0 } });
     }
   });
 
   it('a unit stalled inside one attempt (a request that hangs) fails deadline_exceeded without waiting for the request', async () => {
-    sim.setOptions({ faults: { slowRate: 1, slowMs: 20_000 } });
+    sim().setOptions({ faults: { slowRate: 1, slowMs: 20_000 } });
     try {
       const jobId = randomUUID();
-      const result = await resultOf(await startBackfill(client, taskQueue, { jobId, ...LONG, concurrency: 1 }));
+      const result = await resultOf(await startBackfill(client(), taskQueue, { jobId, ...LONG, concurrency: 1 }));
       expect(result.status).toBe('failed');
       const u = await unit(db, jobId);
       expect(u).toMatchObject({ status: 'failed', pages: 0, attempts: 1, error_code: 'deadline_exceeded' });
       expect(u.error_message).toMatch(/no page committed for 3 s.*stalled/);
       expect(u.seconds).toBeLessThan(20);
     } finally {
-      sim.setOptions({ faults: { slowRate: 0 } });
+      sim().setOptions({ faults: { slowRate: 0 } });
     }
   });
 });
