@@ -1,6 +1,6 @@
 import type { Queryable } from './pool.js';
 
-// The no-progress clock and the page plan of a running unit (see migrations/003_unit_progress.sql).
+// The no-progress clock and the page plan of a running unit (see migrations/004_unit_progress.sql).
 // Both writes are fenced on the attempt token: a superseded attempt moves nothing.
 
 /** Records how many requests the unit's whole range needs. */
