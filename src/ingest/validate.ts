@@ -111,7 +111,23 @@ export function validatePage(bars: readonly BarRow[], v: PageValidation): Violat
   for (let i = 0; i < bars.length; i++) {
     const b = bars[i]!;
     const t = b.t;
-    const { o, h, l, c } = b;
+    const o = b.o;
+    const h = b.h;
+    const l = b.l;
+    const c = b.c;
+    const vw = b.vw;
+    // Fast path for a good bar on the current day: every comparison is false for NaN, and
+    // 0 < l <= o, c <= h < Infinity leaves no non-finite or non-positive price.
+    if (
+      l > 0 && l <= h && h < Number.POSITIVE_INFINITY && o >= l && o <= h && c >= l && c <= h &&
+      b.v >= 0 && b.v < Number.POSITIVE_INFINITY &&
+      (vw === null || vw === undefined || (vw >= l - h * tol && vw <= h + h * tol)) &&
+      t > prevT && t >= minTs && t < endTs && t >= dayStart && t < dayEnd && open &&
+      (barMs !== null ? (t - dayStart) % barMs === 0 : t === dayStart && isBucketStartDay(tf, day))
+    ) {
+      prevT = t;
+      continue;
+    }
     if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c))) {
       if (add(t, 'price_not_finite', `o=${o} h=${h} l=${l} c=${c}`)) break;
     } else {
@@ -121,7 +137,6 @@ export function validatePage(bars: readonly BarRow[], v: PageValidation): Violat
       } else {
         if ((o < l || o > h) && add(t, 'open_outside_range', `open ${o} is outside [${l}, ${h}]`)) break;
         if ((c < l || c > h) && add(t, 'close_outside_range', `close ${c} is outside [${l}, ${h}]`)) break;
-        const vw = b.vw;
         if (vw !== null && vw !== undefined) {
           const slack = Math.abs(h) * tol;
           if (!(vw >= l - slack && vw <= h + slack) && add(t, 'vwap_outside_range', `vwap ${vw} is outside [${l}, ${h}] (tolerance ${tol})`)) break;
