@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.data/**', '.bench/**', '.artifacts/**', 'dist/**', 'src/dashboard/assets/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.data/**', '.bench/**', '.artifacts/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,6 +15,27 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    // The dashboard runs in the browser as plain ES modules: browser globals only, no Node ones.
+    files: ['src/dashboard/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly', window: 'readonly', location: 'readonly', localStorage: 'readonly', fetch: 'readonly',
+        URLSearchParams: 'readonly', Node: 'readonly', Element: 'readonly', HTMLElement: 'readonly', HTMLButtonElement: 'readonly',
+        HTMLInputElement: 'readonly', HTMLSelectElement: 'readonly', HTMLAnchorElement: 'readonly', SVGSVGElement: 'readonly', CSS: 'readonly', crypto: 'readonly',
+        globalThis: 'readonly', performance: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', Intl: 'readonly',
+        process: 'off', Buffer: 'off', setImmediate: 'off',
+      },
+    },
+    rules: {
+      // Views own their state (made by factories); a module-level variable would be shared by all.
+      'no-restricted-syntax': ['error',
+        { selector: 'Program > VariableDeclaration[kind=/^(let|var)$/]', message: 'No mutable module-level state: keep it in the view that owns it.' },
+        { selector: 'Program > ExportNamedDeclaration > VariableDeclaration[kind=/^(let|var)$/]', message: 'No mutable module-level state: keep it in the view that owns it.' },
+      ],
     },
   },
   {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from './stack.js';
 import { launchChromium } from './browser.js';
+import type { VocabularyResponse } from '../../src/api/schemas.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = `${ROOT}.artifacts`;
@@ -67,6 +68,10 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('#conn[data-state="ok"]');
     expect(await page.evaluate(() => localStorage.getItem('backfill.apiKey'))).toBe(API_KEY);
     await page.waitForSelector('#banner', { state: 'hidden' });
+    // The statuses the page offers are the API's vocabulary, not a copy of it.
+    const vocab = (await (await fetch(`${stack.url}/api/v1/vocabulary`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as VocabularyResponse;
+    expect(await page.$$eval('#recent-filter option', (els) => els.map((e) => (e as HTMLOptionElement).value))).toEqual(['', ...vocab.job_statuses]);
+    expect(await page.$$eval('#tape .tape-item', (els) => els.map((e) => e.getAttribute('data-status')))).toEqual(vocab.job_statuses);
     // Marks this document: if the page ever reloads, the mark is gone.
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 

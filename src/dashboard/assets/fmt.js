@@ -1,3 +1,4 @@
+// @ts-check
 // Formatting for the dashboard. Plain ES module (no build step); unit-tested from test/dashboard.
 
 const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -84,10 +85,10 @@ export function shortId(id) {
   return String(id ?? '').slice(0, 8);
 }
 
-export const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
-export const isFinal = (status) => FINAL.includes(status);
-
-/** The label shown in a status pill. */
+/**
+ * The label shown in a status pill.
+ * @param {string | null | undefined} status
+ */
 export function statusLabel(status) {
   return status === 'completed_with_errors' ? 'errors' : String(status ?? '—');
 }
