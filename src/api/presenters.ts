@@ -59,9 +59,10 @@ export function unitCounts(total: number, c: Counts): UnitCountsBody {
 }
 
 /** Share of units that are finished (whatever the outcome), to one decimal. */
+/** Units that ran to an end (completed or failed); a cancelled unit's work was never done. */
 export function progressPct(u: UnitCountsBody): number {
   if (u.total <= 0) return 0;
-  return Math.round(((u.completed + u.failed + u.cancelled) / u.total) * 1000) / 10;
+  return Math.round(((u.completed + u.failed) / u.total) * 1000) / 10;
 }
 
 export function jobSummaryJson(j: RecentJobRow, links: Links): JobSummary {

@@ -359,6 +359,16 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
     expect(json.eta_seconds).toBeLessThan(12);
   });
 
+  it('a cancelled job counts only the units that ran as progress, in status and in the recent list', async () => {
+    // 3 of 8 units completed, 1 failed, then the job was cancelled with 4 not done.
+    const units = gridUnits(['AAPL', 'MSFT', 'NVDA', 'AMD'], ['1d', '1h'], (i) => (i < 3 ? 'completed' : i < 4 ? 'failed' : 'cancelled'));
+    const jobId = await seedJob(h.db.pool, { status: 'cancelled', symbols: ['AAPL', 'MSFT', 'NVDA', 'AMD'], timeframes: ['1d', '1h'], units, completedAt: new Date() });
+    const { json } = await getJson(`/api/v1/backfill/status/${jobId}`);
+    expect(json).toMatchObject({ status: 'cancelled', units: { total: 8, completed: 3, failed: 1, cancelled: 4 }, progress_pct: 50 });
+    const recent = await getJson<RecentJobs>('/api/v1/backfill/recent?status=cancelled');
+    expect(recent.json.jobs.find((j) => j.job_id === jobId)?.progress_pct).toBe(50);
+  });
+
   it('a finished job reports 100% and no ETA wait', async () => {
     const jobId = await seedJob(h.db.pool, {
       status: 'completed',

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
 import type { BackfillStarted, ControlResponse, JobStatusResponse, RecentJobs, RetryResponse, UnitsPage } from '../../src/api/schemas.js';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { startTestWorker, type TestWorker } from '../helpers/worker.js';
+import { connectClient, startTestWorker, type TestWorker } from '../helpers/worker.js';
 
 const API_KEY = 'e2e-api-key-0123456789';
 const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
@@ -204,6 +204,38 @@ describe('backfill API end to end', () => {
       return s.status === 'completed' && s;
     });
     expect(after.units.completed).toBe(2);
+  });
+
+  it('cancels a job waiting in its retry window: the window closes and the job ends cancelled', async () => {
+    sim.setOptions({ faults: { notAuthorizedTickers: ['ORCL'] } });
+    const started = await call<BackfillStarted>(apiWindow, 'POST', '/api/v1/backfill', { symbols: ['IBM', 'ORCL'], ...RANGE });
+    const jobId = started.json.job_id;
+    await until('the job to wait for retries', async () => {
+      const s = await status(apiWindow, jobId);
+      return s.status === 'completed_with_errors' && s.live && s.retry_deadline !== null && s;
+    });
+    const cancel = await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/cancel`);
+    expect(cancel.status).toBe(202);
+    expect(cancel.json).toEqual({ job_id: jobId, status: 'cancelling' });
+    const end = await until('the job to be cancelled', async () => {
+      const s = await status(apiWindow, jobId);
+      return s.status === 'cancelled' && s;
+    });
+    // The completed and failed units keep their outcome; the window is gone with the workflow.
+    expect(end.units).toMatchObject({ completed: 1, failed: 1 });
+    expect(end.live).toBe(false);
+    expect(end.retry_deadline).toBeNull();
+    expect(end.progress_pct).toBe(100);
+    const temporal = await connectClient();
+    try {
+      expect((await temporal.client.workflow.getHandle(`backfill-${jobId}`).describe()).status.name).toBe('CANCELLED');
+    } finally {
+      await temporal.close();
+    }
+    // Closed now: a second cancel and a retry are refused.
+    expect((await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/cancel`)).status).toBe(409);
+    expect((await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/retry`)).status).toBe(409);
+    sim.setOptions({ faults: { notAuthorizedTickers: [] } });
   });
 
   it('pauses, resumes and cancels a running job; 50 concurrent pollers see a fast status', async () => {

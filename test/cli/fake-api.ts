@@ -126,7 +126,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       status: j.paused && j.status === 'running' ? 'paused' : j.status,
       paused: j.paused,
       live: true,
-      progress_pct: c.total ? Math.round((1000 * done) / c.total) / 10 : 0,
+      progress_pct: c.total ? Math.round((1000 * (c.completed + c.failed)) / c.total) / 10 : 0,
       symbols_completed: j.symbols.filter((s) => j.units.every((u) => u.symbol !== s || u.status === 'completed')).length,
       symbols_total: j.symbols.length,
       current_symbol: cur?.symbol ?? null,

@@ -42,6 +42,9 @@ const cancelRoute = createRoute({
   path: '/api/v1/backfill/{job_id}/cancel',
   tags: ['control'],
   summary: 'Cancel a job: running units stop, the job ends `cancelled`',
+  description:
+    'Also cancels a job that ended with failures while it waits in its retry window (`completed_with_errors` with a ' +
+    '`retry_deadline`): the window closes and the job ends `cancelled`. A job whose workflow has closed answers 409.',
   request: { params: jobIdParam },
   responses: { 202: { description: 'Cancellation requested', content: { 'application/json': { schema: cancelResponse } } }, ...common },
 });
@@ -85,7 +88,8 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
   app.openapi(cancelRoute, async (c) => {
     const { job_id } = c.req.valid('param');
     const job = await loadJob(svc, job_id);
-    requireOpen(job, 'cancelled');
+    // A job that ended with failures may still be open in its retry window: cancelling closes it.
+    if (!isRestartable(job.status)) requireOpen(job, 'cancelled');
     // Cancelling a closed workflow succeeds silently, so look first: the user must hear 409.
     if (!(await workflows.isOpen(job.workflowId))) throw conflict(`job ${job_id} has no running workflow; it cannot be cancelled`);
     await workflows.cancel(job.workflowId);
