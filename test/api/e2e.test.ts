@@ -122,6 +122,17 @@ async function until<T>(what: string, fn: () => Promise<T | false | null | undef
 
 const RANGE = { start_date: '2024-05-06', end_date: '2024-05-10' };
 
+/** POST cancel (202 `cancelling`), then the status until it reads `cancelled`. */
+async function cancelAndWait(base: RunningApi, jobId: string): Promise<JobStatusResponse> {
+  const cancel = await call(base, 'POST', `/api/v1/backfill/${jobId}/cancel`);
+  expect(cancel.status).toBe(202);
+  expect(cancel.json).toEqual({ job_id: jobId, status: 'cancelling' });
+  return until('the job to be cancelled', async () => {
+    const s = await status(base, jobId);
+    return s.status === 'cancelled' && s;
+  });
+}
+
 describe('backfill API end to end', () => {
   it('starts a job, polls it to the end, retries its failed units after the workflow closed', async () => {
     sim.setOptions({ faults: { notAuthorizedTickers: ['NFLX'] } });
@@ -214,13 +225,7 @@ describe('backfill API end to end', () => {
       const s = await status(apiWindow, jobId);
       return s.status === 'completed_with_errors' && s.live && s.retry_deadline !== null && s;
     });
-    const cancel = await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/cancel`);
-    expect(cancel.status).toBe(202);
-    expect(cancel.json).toEqual({ job_id: jobId, status: 'cancelling' });
-    const end = await until('the job to be cancelled', async () => {
-      const s = await status(apiWindow, jobId);
-      return s.status === 'cancelled' && s;
-    });
+    const end = await cancelAndWait(apiWindow, jobId);
     // The completed and failed units keep their outcome; the window is gone with the workflow.
     expect(end.units).toMatchObject({ completed: 1, failed: 1 });
     expect(end.live).toBe(false);
@@ -301,13 +306,7 @@ describe('backfill API end to end', () => {
       expect(resumed.json).toEqual({ job_id: jobId, status: 'running', paused: false, queued: false });
       await until('more units to complete', async () => (await status(api, jobId)).units.completed > settled.units.completed);
 
-      const cancel = await call(api, 'POST', `/api/v1/backfill/${jobId}/cancel`);
-      expect(cancel.status).toBe(202);
-      expect(cancel.json).toEqual({ job_id: jobId, status: 'cancelling' });
-      const end = await until('the job to be cancelled', async () => {
-        const s = await status(api, jobId);
-        return s.status === 'cancelled' && s;
-      });
+      const end = await cancelAndWait(api, jobId);
       expect(end.units.cancelled).toBeGreaterThan(0);
       expect(end.units.completed + end.units.cancelled).toBe(24);
       expect(end.live).toBe(false);
