@@ -29,6 +29,12 @@ describe('Dockerfile', () => {
     expect(final.body).toContain('COPY --from=build /app/dist ./dist');
   });
 
+  it('copies into the build stage everything the build compiles and reads', () => {
+    const build = JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] };
+    const copied = stages[0]!.body.filter((l) => l.startsWith('COPY ')).flatMap((l) => l.split(' ').slice(1, -1));
+    for (const needed of [...build.include, 'migrations', 'scripts', 'tsconfig.json', 'tsconfig.build.json']) expect(copied, needed).toContain(needed);
+  });
+
   it('installs production dependencies only in the final stage', () => {
     const installs = final.body.filter((l) => /npm (ci|install)/.test(l));
     expect(installs).toHaveLength(1);
