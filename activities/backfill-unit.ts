@@ -11,6 +11,7 @@ import { jobValidationMode } from '../src/db/job-validation.js';
 import { CalendarSet } from '../src/calendar/index.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
+import { rateLimitWaits } from './rate-limit-wait.js';
 import { toActivityFailure } from './failures.js';
 import { ProgressClock, deadlineExceeded } from './unit-deadline.js';
 import { planUnitPages } from '../src/db/unit-progress.js';
@@ -47,7 +48,7 @@ const superseded = (unitNo: number) =>
     nonRetryable: true,
   });
 
-export function createBackfillUnit({ pool, polygon, logger, metrics, config }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics' | 'config'>) {
+export function createBackfillUnit({ pool, polygon, logger, metrics, config, limiter }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics' | 'config' | 'limiter'>) {
   const deadlineSeconds = config.UNIT_DEADLINE_SECONDS;
   const writePage = createPageWriter(pool);
   const calendars = new CalendarSet();
@@ -108,13 +109,14 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config }: P
       // Where the time goes: blocked on Polygon (beyond the read-ahead) vs writing to Postgres.
       let waitMs = 0;
       let writeMs = 0;
-      let next = it.next();
+      const waits = rateLimitWaits({ pool, limiter }, { jobId, unitNo, attemptToken: token });
+      let next = waits.during(() => it.next());
       for (;;) {
         const w0 = performance.now();
         const r = await next;
         waitMs += performance.now() - w0;
         if (r.done) break;
-        next = it.next();
+        next = waits.during(() => it.next());
         // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
         next.catch(() => undefined);
         const t0 = performance.now();

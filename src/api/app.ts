@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   }
   app.use('/api/*', limitBody(config.API_MAX_BODY_BYTES));
   if (config.apiKeys.length) app.use('/api/*', bearerAuth(config.apiKeys));
-  if (config.API_RATE_LIMIT_RPM > 0) app.use('/api/*', rateLimit({ perMinute: config.API_RATE_LIMIT_RPM, burst: config.API_RATE_LIMIT_BURST }));
+  if (config.API_RATE_LIMIT_RPM > 0) app.use('/api/*', rateLimit({ perMinute: config.API_RATE_LIMIT_RPM, burst: config.API_RATE_LIMIT_BURST, byApiKey: config.apiKeys.length > 0 }));
 
   app.route('/', healthRoutes(svc));
   app.route('/', backfillRoutes(svc, schemas));

@@ -37,6 +37,7 @@ export function unitJson(u: UnitRecord): UnitRow {
     started_at: iso(u.startedAt),
     completed_at: iso(u.completedAt),
     updated_at: u.updatedAt.toISOString(),
+    waiting_for_rate_limit: u.rateLimitedSince !== null,
   };
 }
 

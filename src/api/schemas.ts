@@ -275,6 +275,7 @@ export const unitRow = z
     started_at: z.string().nullable(),
     completed_at: z.string().nullable(),
     updated_at: z.string(),
+    waiting_for_rate_limit: z.boolean().openapi({ description: 'True while the running unit waits for a slot of the shared Polygon rate limit' }),
   })
   .openapi('Unit');
 

@@ -46,7 +46,15 @@ export const DEFAULT_HORIZON_MS = 2_000;
  */
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const observers = new AsyncLocalStorage<WaitObserver>();
-  const observeWaits = <T>(observer: WaitObserver, fn: () => Promise<T>) => observers.run(observer, fn);
+  // Nested scopes each hear every wait (a unit's status mark and its deadline clock, say).
+  const observeWaits = <T>(observer: WaitObserver, fn: () => Promise<T>) => {
+    const outer = observers.getStore();
+    const both: WaitObserver = (w) => {
+      outer?.(w);
+      observer(w);
+    };
+    return observers.run(outer ? both : observer, fn);
+  };
   if (opts.rpm <= 0) {
     return {
       acquire: async (signal) => {

@@ -47,6 +47,8 @@ export interface UnitRecord {
   startedAt: Date | null;
   completedAt: Date | null;
   updatedAt: Date;
+  /** Since when the running attempt has been waiting for the rate limiter; null when it is not. */
+  rateLimitedSince: Date | null;
 }
 
 export interface UnitPage {
@@ -68,7 +70,8 @@ export async function listUnits(
     `SELECT unit_no AS "unitNo", symbol, timeframe, status, attempts, pages,
             bars_fetched AS "barsFetched", bars_inserted AS "barsInserted",
             error_code AS "errorCode", error_message AS "errorMessage",
-            started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt"
+            started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt",
+            CASE WHEN status = 'running' AND rate_limited_token = attempt_token THEN rate_limited_since END AS "rateLimitedSince"
        FROM job_units
       WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND unit_no > $3
       ORDER BY unit_no

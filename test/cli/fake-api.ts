@@ -214,6 +214,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
           started_at: null,
           completed_at: null,
           updated_at: iso(),
+          waiting_for_rate_limit: false,
         });
     const job: FakeJob = {
       job_id,

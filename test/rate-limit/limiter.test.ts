@@ -62,6 +62,12 @@ describe('rate limiter horizon', () => {
     setTimeout(() => ctl.abort(new Error('stop')), 100);
     await expect(p).rejects.toThrow('stop');
     expect(aborted).toEqual([true, false]);
+
+    // Nested scopes both hear the waits of the work inside.
+    const outer: boolean[] = [];
+    const inner: boolean[] = [];
+    await limiter.observeWaits((w) => outer.push(w), () => limiter.observeWaits((w) => inner.push(w), () => limiter.acquire()));
+    expect([outer, inner]).toEqual([[true, false], [true, false]]);
   });
 });
 

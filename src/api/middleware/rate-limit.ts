@@ -9,7 +9,12 @@ export interface RateLimitOptions {
   perMinute: number;
   /** Requests a client may send at once before the sustained rate applies. */
   burst: number;
-  /** Who a request counts against; defaults to its API key, else its address (clientKey below). */
+  /**
+   * Count requests per bearer token: only when the tokens are checked (API_KEYS set) before this
+   * middleware runs; otherwise any client could mint a fresh bucket with every request.
+   */
+  byApiKey?: boolean;
+  /** Who a request counts against; defaults to clientKey below. */
   keyOf?: (c: Context<AppEnv>) => string;
   /** Clients remembered at most; idle ones are forgotten first (a full bucket carries no state). */
   maxClients?: number;
@@ -17,11 +22,12 @@ export interface RateLimitOptions {
 }
 
 /**
- * The client a request counts against: its bearer token (hashed: the key itself is never kept),
- * else the socket's address. Forwarded-for headers are not trusted: any client can send one.
+ * The client a request counts against: its bearer token when `byApiKey` (hashed: the key itself is
+ * never kept), else the socket's address. Forwarded-for headers are not trusted: any client can
+ * send one.
  */
-export function clientKey(c: Context<AppEnv>): string {
-  const m = /^Bearer[ \t]+(\S+)/i.exec(c.req.header('authorization') ?? '');
+export function clientKey(c: Context<AppEnv>, byApiKey = false): string {
+  const m = byApiKey ? /^Bearer[ \t]+(\S+)/i.exec(c.req.header('authorization') ?? '') : null;
   if (m) return `key:${createHash('sha256').update(m[1]!).digest('base64url').slice(0, 22)}`;
   try {
     return `addr:${getConnInfo(c).remote.address ?? 'unknown'}`;
@@ -46,7 +52,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const burst = Math.max(1, opts.burst);
   const maxClients = opts.maxClients ?? 10_000;
   const now = opts.now ?? Date.now;
-  const keyOf = opts.keyOf ?? clientKey;
+  const keyOf = opts.keyOf ?? ((c: Context<AppEnv>) => clientKey(c, opts.byApiKey));
   const buckets = new Map<string, Bucket>();
 
   function forgetIdle(t: number) {
