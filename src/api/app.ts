@@ -18,6 +18,7 @@ import { controlRoutes } from './routes/control.js';
 import { mountDocs } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { coverageRoutes } from './routes/coverage.js';
 import { vocabularyRoutes } from './routes/vocabulary.js';
 import { createRequestSchemas } from './schemas.js';
 import { isoDateOf } from './dates.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes(svc));
   app.route('/', backfillRoutes(svc, schemas));
   app.route('/', jobRoutes(svc));
+  app.route('/', coverageRoutes(svc));
   app.route('/', controlRoutes(svc, schemas));
   app.route('/', vocabularyRoutes());
   mountDocs(app, { secured: config.apiKeys.length > 0, version: API_VERSION });

@@ -4,6 +4,7 @@
 import type { Pool } from '../db/pool.js';
 import { getJob, type JobRow } from '../db/job-queries.js';
 import { getUnitSummary, listUnits, type UnitRecord } from '../db/unit-queries.js';
+import { jobQuality } from '../db/job-quality.js';
 import type { Progress } from '../../workflows/messages.js';
 import { isFinal, isRestartable } from './job-states.js';
 import { createSingleFlight } from './single-flight.js';
@@ -62,12 +63,13 @@ export function createStatusView(deps: {
   }
 
   async function build(job: JobRow): Promise<JobStatusResponse> {
-    const [summary, details, failed, running, live] = await Promise.all([
+    const [summary, details, failed, running, live, quality] = await Promise.all([
       getUnitSummary(pool, job.jobId),
       listUnits(pool, job.jobId, { limit: DETAILS_LIMIT }),
       listUnits(pool, job.jobId, { status: 'failed', limit: FAILURES_LIMIT }),
       listUnits(pool, job.jobId, { status: 'running', limit: 20 }),
       mayBeOpen(job) ? readProgress(job.jobId) : Promise.resolve(null),
+      jobQuality(pool, job.jobId),
     ]);
 
     const durable = unitCounts(job.unitsTotal, summary);
@@ -129,6 +131,8 @@ export function createStatusView(deps: {
       details: details.units.map(unitJson),
       details_truncated: details.hasMore,
       units_url: links.unitsUrl(job.jobId),
+      quality: { sessions_covered: quality.sessionsCovered, gaps: quality.gaps, suspect: quality.suspect, violations_by_rule: quality.violationsByRule },
+      issues_url: links.issuesUrl(job.jobId),
       timestamp: at.toISOString(),
     };
   }

@@ -8,6 +8,7 @@ export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOSt
 export interface Links {
   statusUrl(jobId: string): string;
   unitsUrl(jobId: string): string;
+  issuesUrl(jobId: string): string;
   workflowUrl(workflowId: string): string;
 }
 
@@ -18,6 +19,7 @@ export function createLinks(publicUrl: string | undefined, temporalUiUrl: string
   return {
     statusUrl: (id) => `${base}/api/v1/backfill/status/${id}`,
     unitsUrl: (id) => `${base}/api/v1/backfill/${id}/units`,
+    issuesUrl: (id) => `${base}/api/v1/backfill/${id}/issues`,
     workflowUrl: (wf) => `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(wf)}`,
   };
 }

@@ -8,7 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
-import { FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES } from '../../workflows/vocabulary.js';
+import { FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
 
 export const MAX_TIMEFRAMES = 16;
 export const MIN_DATE = '1970-01-01';
@@ -101,7 +101,7 @@ function checkRange(limits: RequestLimits) {
 const listParam = z
   .union([z.string(), z.array(z.string())], expected('a string or repeated parameters'))
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
-const singleParam = () =>
+export const singleParam = () =>
   z.string({
     error: (iss) => (iss.input === undefined ? 'is required' : Array.isArray(iss.input) ? 'must be given once' : 'must be a string'),
   });
@@ -109,6 +109,10 @@ const boolParam = z
   .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 const intParam = singleParam().regex(/^\d{1,9}$/, 'must be an integer').transform(Number);
+
+const validationMode = z
+  .enum(VALIDATION_MODES, { error: `must be one of ${VALIDATION_MODES.join(', ')}` })
+  .openapi({ description: '`record` (default): bars that break a validation rule are stored and listed; `strict`: the unit fails with bad_data instead.' });
 
 export function createRequestSchemas(limits: RequestLimits) {
   const symbols = symbolsOf(limits);
@@ -125,6 +129,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       timeframes: timeframes.default(['1d']),
       adjusted: z.boolean(expected('true or false')).default(true),
       concurrency: concurrency.default(limits.defaultConcurrency),
+      validation: validationMode.default('record'),
       },
       expected('a JSON object'),
     )
@@ -140,6 +145,7 @@ export function createRequestSchemas(limits: RequestLimits) {
     timeframes: listParam.pipe(timeframes).default(['1d']),
     adjusted: boolParam.default(true),
     concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
+    validation: singleParam().pipe(validationMode).default('record'),
   });
   const backfillQuery = backfillQueryFields.superRefine(checkRange(limits));
 
@@ -184,7 +190,7 @@ export const jobIdParam = z.object({
     .openapi({ param: { name: 'job_id', in: 'path' }, example: '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }),
 });
 
-const limitParam = (def: number, max: number) =>
+export const limitParam = (def: number, max: number) =>
   singleParam()
     .regex(/^\d{1,6}$/, 'must be a positive integer')
     .transform(Number)
@@ -290,6 +296,15 @@ export const failure = z
   })
   .openapi('Failure');
 
+export const jobQuality = z
+  .object({
+    sessions_covered: z.number().int(),
+    gaps: z.number().int().openapi({ description: 'Sessions fetched with no bar' }),
+    suspect: z.number().int(),
+    violations_by_rule: z.record(z.string(), z.number().int()),
+  })
+  .openapi('JobQuality');
+
 export const jobStatusResponse = z
   .object({
     job_id: z.string(),
@@ -324,6 +339,8 @@ export const jobStatusResponse = z
     details: z.array(unitRow),
     details_truncated: z.boolean(),
     units_url: z.string(),
+    quality: jobQuality.openapi({ description: 'From the coverage ledger: the sessions of the job’s series and dates, gaps, suspect days and violations by rule' }),
+    issues_url: z.string(),
     timestamp: z.string(),
   })
   .openapi('JobStatus');

@@ -1,4 +1,4 @@
-import type { CoverageState } from '../../workflows/vocabulary.js';
+import type { CoverageState, ValidationRule } from '../../workflows/vocabulary.js';
 import type { LedgerDay } from '../db/coverage-report.js';
 import { dayToDate } from '../polygon/index.js';
 import type { SessionCalendar } from './day-facts.js';
@@ -11,7 +11,7 @@ export interface CoverageDay {
   last: string | null;
   outside_session: number;
   violations: number;
-  rules: string[];
+  rules: ValidationRule[];
 }
 
 export interface CoverageGap {

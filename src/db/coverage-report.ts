@@ -1,4 +1,4 @@
-import type { CoverageState } from '../../workflows/vocabulary.js';
+import type { CoverageState, ValidationRule } from '../../workflows/vocabulary.js';
 import type { Queryable } from './pool.js';
 
 /** One ledger row, dates as epoch days and instants as epoch ms. */
@@ -11,7 +11,7 @@ export interface LedgerDay {
   outside: number;
   violations: number;
   /** Rules the day's bars broke (any job), sorted; empty when none. */
-  rules: string[];
+  rules: ValidationRule[];
   fetchedAt: string;
 }
 
@@ -19,7 +19,7 @@ export interface LedgerDay {
 export async function readCoverage(q: Queryable, seriesId: number, fromDay: number, toDay: number): Promise<LedgerDay[]> {
   const { rows } = await q.query<{
     day: number; state: LedgerDay['state']; bars: number; first: number | null; last: number | null;
-    outside: number; violations: number; rules: string[] | null; fetched_at: Date;
+    outside: number; violations: number; rules: ValidationRule[] | null; fetched_at: Date;
   }>(
     `SELECT cd.day - date '1970-01-01' AS day, cd.state, cd.bars,
             (extract(epoch FROM cd.first_bar) * 1000)::float8 AS first, (extract(epoch FROM cd.last_bar) * 1000)::float8 AS last,

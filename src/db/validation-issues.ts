@@ -1,10 +1,11 @@
 import type { Queryable } from './pool.js';
+import type { ValidationRule } from '../../workflows/vocabulary.js';
 
 export interface ValidationIssue {
   symbol: string;
   timeframe: string;
   ts: string;
-  rule: string;
+  rule: ValidationRule;
   detail: string;
 }
 
@@ -21,7 +22,7 @@ export async function listJobIssues(
   jobId: string,
   opts: { after?: IssueKey; limit: number },
 ): Promise<{ issues: ValidationIssue[]; next: IssueKey | null }> {
-  const { rows } = await q.query<{ series_id: number; t: number; symbol: string; timeframe: string; ts: Date; rule: string; detail: string }>(
+  const { rows } = await q.query<{ series_id: number; t: number; symbol: string; timeframe: string; ts: Date; rule: ValidationRule; detail: string }>(
     `SELECT v.series_id, (extract(epoch FROM v.ts) * 1000)::float8 AS t, v.ts, v.rule, v.detail, s.symbol, s.timeframe
        FROM bar_violations v JOIN series s USING (series_id)
       WHERE v.job_id = $1

@@ -84,6 +84,9 @@ describe('health, readiness, docs', () => {
         '/api/v1/backfill/{job_id}/resume',
         '/api/v1/backfill/{job_id}/cancel',
         '/api/v1/vocabulary',
+        '/api/v1/backfill/{job_id}/issues',
+        '/api/v1/series',
+        '/api/v1/series/{symbol}/{timeframe}/coverage',
       ].sort(),
     );
     const schemas = json.components!.schemas as Record<string, SchemaObject>;

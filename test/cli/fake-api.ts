@@ -154,6 +154,8 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       details: [],
       details_truncated: false,
       units_url: `/api/v1/backfill/${j.job_id}/units`,
+      quality: { sessions_covered: 0, gaps: 0, suspect: 0, violations_by_rule: {} },
+      issues_url: `/api/v1/backfill/${j.job_id}/issues`,
       workflow_id: workflowId(j),
       temporal_ui_url: temporalUrl(j),
       timestamp: iso(),

@@ -68,6 +68,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         adjusted: params.adjusted,
         concurrency: params.concurrency,
         unitsTotal: params.symbols.length * params.timeframes.length,
+        validation: params.validation,
       });
       if (!inserted && job.requestFingerprint !== fingerprint) {
         throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
@@ -117,7 +118,8 @@ async function parseRequest(body: unknown, query: Record<string, string | string
 
 /** Identifies the request's meaning (after normalisation), so `aapl` and `AAPL` replay alike. */
 function fingerprintOf(p: BackfillParams): string {
-  const canonical = JSON.stringify([p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency]);
+  // `record` is left out so that keys taken before the field existed still match their requests.
+  const canonical = JSON.stringify([p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency, ...(p.validation === 'strict' ? ['strict'] : [])]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
