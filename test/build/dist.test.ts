@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl as urlOf, dropDatabase, uniqueDatabaseName, withAdmin } from '../helpers/databases.js';
 import { uniqueTaskQueue } from '../helpers/env.js';
 import { workerEnv } from '../helpers/worker.js';
-import { baseEnv, ManagedProcess } from '../faults/harness/proc.js';
+import { baseEnv, ManagedProcess } from '../helpers/proc.js';
 import { createInstallDir, ROOT, type InstallDir } from './install-dir.js';
 
 let install: InstallDir;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
-import { waitUntil } from './harness/proc.js';
+import { waitFor } from '../helpers/wait.js';
 import { waitForWorkflowClosed } from './harness/temporal.js';
 
 const KILLS = 4;
@@ -48,7 +48,7 @@ describe('scenario 1: worker SIGKILLed at random points and restarted', () => {
         await sleep(delay);
         where = `${delay} ms after the job reached ${target} committed pages`;
       } else {
-        await waitUntil('all but the last units to complete', async () => ((await jobProgress(db.pool, jobId))?.units.completed ?? 0) >= 4, 90_000, 100);
+        await waitFor('all but the last units to complete', async () => ((await jobProgress(db.pool, jobId))?.units.completed ?? 0) >= 4, 90_000, 100);
         const delay = rng.int(0, 300);
         await sleep(delay);
         where = `${delay} ms after 4 of 6 units completed`;

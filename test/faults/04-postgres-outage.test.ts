@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
 import pgLib from 'pg';
-import { waitUntil } from './harness/proc.js';
+import { waitFor } from '../helpers/wait.js';
 import { orphanWorkflows, waitForWorkflowClosed } from './harness/temporal.js';
 
 const PgClient = pgLib.Client;
@@ -50,9 +50,9 @@ describe('scenario 4: Postgres unavailable for 20-30 s mid-job', () => {
       const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [app]);
       return rows[0]?.n ?? 0;
     };
-    const blocked = await waitUntil('worker page transactions to queue behind the lock', async () => ((await waiting('backfill-worker')) >= 1 ? waiting('backfill-worker') : undefined), 15_000, 50);
+    const blocked = await waitFor('worker page transactions to queue behind the lock', async () => ((await waiting('backfill-worker')) >= 1 ? waiting('backfill-worker') : undefined), 15_000, 50);
     const inflight = stack.http('GET', '/api/v1/backfill/recent', { timeoutMs: 30_000 }).catch((e: Error) => e);
-    const apiBlocked = await waitUntil('an API query to queue behind the lock', async () => ((await waiting('backfill-api')) >= 1 ? 1 : undefined), 15_000, 50).catch(() => 0);
+    const apiBlocked = await waitFor('an API query to queue behind the lock', async () => ((await waiting('backfill-api')) >= 1 ? 1 : undefined), 15_000, 50).catch(() => 0);
     // `fast` is what a restart or failover does: every backend gets FATAL 57P01 ("terminating
     // connection due to administrator command").
     const mode = 'fast';

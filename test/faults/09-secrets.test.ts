@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedProcess, sleep, waitUntil } from './harness/proc.js';
+import { ManagedProcess } from '../helpers/proc.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { pgDump } from './harness/postgres.js';
 import { artifactsRoot, runDir } from './harness/paths.js';
 import { inject } from 'vitest';
@@ -65,7 +66,7 @@ describe('scenario 9: no secret anywhere after a full run', () => {
     report.inject(`NOPE entitled again; POST /retry: ${retry.status}`);
     report.verify(retry.status === 202, `POST /retry answered ${retry.status}`);
     expect(retry.status).toBe(202);
-    await waitUntil('job 1 to be retried to completion', async () => {
+    await waitFor('job 1 to be retried to completion', async () => {
       const { rows } = await db.pool.query<{ status: string }>('SELECT status FROM jobs WHERE job_id = $1', [j1.jobId]);
       return rows[0]?.status === 'completed';
     }, 120_000, 500);

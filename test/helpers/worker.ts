@@ -2,8 +2,6 @@
 // which a test may SIGKILL). Both load the workflow bundle that global setup built once, and both
 // take configuration the way production does: environment variables through loadConfig().
 import { inject } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -12,8 +10,8 @@ import { createLogger } from '../../src/logger.js';
 import { createWorker } from '../../src/worker.js';
 import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { workflowIdForJob, type BackfillInput, type Progress } from '../../workflows/messages.js';
+import { baseEnv, ManagedProcess } from './proc.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TEST_POLYGON_KEY = 'test-polygon-key';
 
 export interface WorkerEnvOptions {
@@ -98,90 +96,21 @@ export async function startTestWorker(o: WorkerEnvOptions): Promise<TestWorker> 
   };
 }
 
-export interface WorkerProcess {
-  child: ChildProcess;
-  /** Every stdout/stderr line so far (JSON from pino, mostly). */
-  lines: string[];
-  /** Resolves with a matching line, or rejects after timeoutMs (or when the process exits first). */
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** Resolves with the exit code (null when killed by a signal). */
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
 /**
- * `src/worker.ts` as a real child process (`node --import tsx`, not the tsx CLI, which would put a
- * second process between the test and the worker and swallow SIGKILL). Resolves once the worker
- * logged 'worker started'. Pass workerEnv(...) as `env`.
+ * `src/worker.ts` as a real child process (its own process group, so SIGKILL is exactly a crash).
+ * Resolves once the worker logged 'worker started'. Pass workerEnv(...) as `env`.
  */
-export async function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: ROOT,
+export async function spawnWorkerProcess(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ManagedProcess> {
+  const proc = new ManagedProcess({
+    name: 'worker',
+    script: 'src/worker.ts',
     // At least info: readiness is the 'worker started' line, and the lines stay in `lines`, not the console.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: ['debug', 'trace'].includes(env.LOG_LEVEL ?? '') ? env.LOG_LEVEL! : 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const waiters = new Set<{ re: RegExp; resolve: (l: string) => void }>();
-  // Chunks split lines anywhere: keep the unfinished tail of each stream until its newline.
-  const reader = () => {
-    let tail = '';
-    return (buf: Buffer) => {
-      const parts = (tail + buf.toString()).split('\n');
-      tail = parts.pop() ?? '';
-      for (const line of parts) {
-        if (!line) continue;
-        lines.push(line);
-        for (const w of waiters) {
-          if (!w.re.test(line)) continue;
-          waiters.delete(w);
-          w.resolve(line);
-        }
-      }
-    };
-  };
-  child.stdout!.on('data', reader());
-  child.stderr!.on('data', reader());
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const waitForLine = (re: RegExp, timeoutMs = 30_000) =>
-    new Promise<string>((resolve, reject) => {
-      const hit = lines.find((l) => re.test(l));
-      if (hit) return resolve(hit);
-      const recent = () => lines.slice(-20).join('\n');
-      const w = {
-        re,
-        resolve: (l: string) => {
-          clearTimeout(timer);
-          resolve(l);
-        },
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`worker process: no line matching ${re} in ${timeoutMs} ms:\n${recent()}`));
-      }, timeoutMs);
-      waiters.add(w);
-      void exited.then((code) => {
-        if (!waiters.delete(w)) return;
-        clearTimeout(timer);
-        reject(new Error(`worker process exited (${code}) before ${re}:\n${recent()}`));
-      });
-    });
-
-  const proc: WorkerProcess = {
-    child,
-    lines,
-    waitForLine,
-    exited,
-    async kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+    env: { ...baseEnv(), ...env, LOG_LEVEL: ['debug', 'trace'].includes(env.LOG_LEVEL ?? '') ? env.LOG_LEVEL! : 'info' },
+  }).start();
   try {
-    await waitForLine(/"msg":"worker started"/, readyTimeoutMs);
+    await proc.waitForLine(/"msg":"worker started"/, readyTimeoutMs);
   } catch (err) {
-    await proc.kill('SIGKILL');
+    await proc.kill9();
     throw err;
   }
   return proc;

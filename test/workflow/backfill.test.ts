@@ -1,39 +1,20 @@
 // The main path: a multi-symbol, multi-timeframe job stores exactly the simulator's bars and
 // reports true counts; a second job over the same range stores nothing new and says so.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
+import { resultOf, startBackfill } from '../helpers/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { expectExactBars, expectedCounts, jobRow, unitRows } from './support.js';
-import type { Client } from '@temporalio/client';
 
 const RANGE = { symbols: ['AAPL', 'MSFT', 'X:BTCUSD'], timeframes: ['1d', '1h', '15m'], startDate: '2024-03-04', endDate: '2024-03-12' };
 
 describe('BackfillWorkflow', () => {
-  let db: TestDatabase;
-  let sim: PolygonSim;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const taskQueue = uniqueTaskQueue('backfill');
-
-  beforeAll(async () => {
-    [db, sim] = await Promise.all([createTestDatabase('backfill'), startPolygonSim({ maxResultsPerPage: 120 })]);
-    worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: sim.url });
-    ({ client, close: closeClient } = await connectClient());
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    await sim?.close();
-    await db?.drop();
-  });
+  const stack = useWorkflowStack('backfill', { sim: { maxResultsPerPage: 120 } });
 
   it('completes a multi-symbol, multi-timeframe job with exact bars and truthful counts', async () => {
     const jobId = randomUUID();
-    const handle = await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 3 });
+    const handle = await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 3 });
     const result = await resultOf(handle);
     const expected = expectedCounts(RANGE);
 
@@ -41,13 +22,13 @@ describe('BackfillWorkflow', () => {
     expect(result.counts).toEqual({ pending: 0, running: 0, completed: 9, failed: 0, cancelled: 0 });
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(expected.total);
-    expect(await expectExactBars(db.pool, RANGE)).toBe(expected.total);
+    expect(await expectExactBars(stack.db.pool, RANGE)).toBe(expected.total);
 
-    const job = await jobRow(db.pool, jobId);
+    const job = await jobRow(stack.db.pool, jobId);
     expect(job).toMatchObject({ status: 'completed', units_total: 9, error: null });
     expect(job!.started_at).toBeInstanceOf(Date);
     expect(job!.completed_at).toBeInstanceOf(Date);
-    const units = await unitRows(db.pool, jobId);
+    const units = await unitRows(stack.db.pool, jobId);
     expect(units.map((u) => `${u.unit_no}:${u.symbol}:${u.timeframe}`)).toEqual(
       RANGE.symbols.flatMap((s, i) => RANGE.timeframes.map((tf, j) => `${i * 3 + j}:${s}:${tf}`)),
     );
@@ -72,15 +53,15 @@ describe('BackfillWorkflow', () => {
   });
 
   it('a second job over the same range fetches everything again and inserts zero new rows', async () => {
-    const before = (await db.pool.query('SELECT count(*)::int AS n FROM bars')).rows[0].n;
+    const before = (await stack.db.pool.query('SELECT count(*)::int AS n FROM bars')).rows[0].n;
     const jobId = randomUUID();
-    const result = await resultOf(await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 4 }));
+    const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 4 }));
     const expected = expectedCounts(RANGE);
     expect(result.status).toBe('completed');
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(0);
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM bars')).rows[0].n).toBe(before);
-    const units = await unitRows(db.pool, jobId);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM bars')).rows[0].n).toBe(before);
+    const units = await unitRows(stack.db.pool, jobId);
     expect(units.every((u) => u.status === 'completed' && u.bars_inserted === 0)).toBe(true);
   });
 });

@@ -1,58 +1,40 @@
 // Pause: the running unit finishes, no new one starts, Postgres says 'paused'; resume carries on.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
+import { resultOf, startBackfill } from '../helpers/worker.js';
 import { pauseSignal, pauseUpdate, progressQuery, resumeSignal, resumeUpdate } from '../../workflows/messages.js';
-import { expectedCounts, jobRow, unitRows, waitFor } from './support.js';
+import { expectedCounts, jobRow, unitRows } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RANGE = { symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'META'], timeframes: ['1d'], startDate: '2024-04-01', endDate: '2024-04-05' };
 
 describe('pause and resume', () => {
-  let db: TestDatabase;
-  let sim: PolygonSim;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const taskQueue = uniqueTaskQueue('pause');
-
-  beforeAll(async () => {
-    // Each unit is one request of ~400 ms: slow enough to pause between units.
-    [db, sim] = await Promise.all([createTestDatabase('pause'), startPolygonSim({ latencyMs: 400 })]);
-    worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: sim.url });
-    ({ client, close: closeClient } = await connectClient());
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    await sim?.close();
-    await db?.drop();
-  });
+  // Each unit is one request of ~400 ms: slow enough to pause between units.
+  const stack = useWorkflowStack('pause', { sim: { latencyMs: 400 } });
 
   it('no new unit starts while paused; running ones finish; resume completes the job', async () => {
     const jobId = randomUUID();
-    const handle = await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 1 });
+    const handle = await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 1 });
     await waitFor('a unit running', async () => (await handle.query(progressQuery)).counts.running === 1);
 
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
     expect(paused.status).toBe('paused');
-    expect((await jobRow(db.pool, jobId))!.status).toBe('paused');
+    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('paused');
 
     // The unit in flight finishes; then nothing moves.
     const settled = await waitFor('the running unit to finish', async () => {
       const p = await handle.query(progressQuery);
       return p.counts.running === 0 && p;
     });
-    const requests = sim.stats().requests;
+    const requests = stack.sim.stats().requests;
     await new Promise((r) => setTimeout(r, 1_500));
     const still = await handle.query(progressQuery);
     expect(still.counts).toEqual(settled.counts);
     expect(still.counts.pending).toBeGreaterThanOrEqual(3);
-    expect(sim.stats().requests).toBe(requests);
-    const units = await unitRows(db.pool, jobId);
+    expect(stack.sim.stats().requests).toBe(requests);
+    const units = await unitRows(stack.db.pool, jobId);
     expect(units.filter((u) => u.status === 'running')).toEqual([]);
     expect(units.filter((u) => u.status === 'pending').length).toBe(still.counts.pending);
     expect((await handle.describe()).searchAttributes.BackfillStatus).toEqual(['paused']);
@@ -72,7 +54,7 @@ describe('pause and resume', () => {
     expect(result.status).toBe('completed');
     expect(result.counts.completed).toBe(5);
     expect(result.barsInserted).toBe(expectedCounts(RANGE).total);
-    expect((await jobRow(db.pool, jobId))!.status).toBe('completed');
+    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('completed');
     // A finished job refuses a pause.
     await expect(handle.executeUpdate(pauseUpdate)).rejects.toThrow();
   });

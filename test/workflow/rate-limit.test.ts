@@ -2,22 +2,17 @@
 // The two-worker proof needs a job that makes more requests than the simulator allows in one
 // sliding window, or it would stay under the quota even without a limiter and prove nothing; the
 // simulator's window is shortened to 6 s (600/min = 60 per 6 s) so that this takes seconds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { connectClient, resultOf, startBackfill, startTestWorker, TEST_POLYGON_KEY, type TestWorker } from '../helpers/worker.js';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { useTestDatabase } from '../helpers/env.js';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
+import { resultOf, startBackfill, TEST_POLYGON_KEY } from '../helpers/worker.js';
 import { createPool } from '../../src/db/pool.js';
 import { createRateLimiter } from '../../src/db/rate-limiter.js';
 import { expectedCounts } from './support.js';
 
 describe('shared rate limiter', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('ratelimit');
-  });
-  afterAll(() => db?.drop());
+  const db = useTestDatabase('ratelimit');
 
   it('spaces grants across limiters on separate pools, aborts waits, and is a no-op at rpm 0', async () => {
     const other = createPool({ connectionString: db.url, max: 4 });
@@ -55,37 +50,24 @@ describe('shared rate limiter', () => {
     const LIMIT_RPM = 570;
     // 31 x 2 units of one request each: 62 requests, more than the simulator's 60 per window.
     const RANGE = { symbols: Array.from({ length: 31 }, (_, i) => `R${String(i).padStart(2, '0')}Q`), timeframes: ['1d', '1h'], startDate: '2024-08-05', endDate: '2024-08-07' };
-    let sim: PolygonSim;
-    let workers: TestWorker[] = [];
-    let client: Client;
-    let closeClient: () => Promise<void>;
-    const taskQueue = uniqueTaskQueue('rate');
-
-    beforeAll(async () => {
-      sim = await startPolygonSim({ rpm: SIM_RPM, rateWindowMs: WINDOW_MS, retryAfter: true });
-      const opts = { db, taskQueue, polygonBaseUrl: sim.url, configOverrides: { POLYGON_RATE_LIMIT_RPM: String(LIMIT_RPM), WORKER_MAX_CONCURRENT_ACTIVITIES: '8' } };
-      workers = await Promise.all([startTestWorker({ ...opts, identity: 'worker-a' }), startTestWorker({ ...opts, identity: 'worker-b' })]);
-      ({ client, close: closeClient } = await connectClient());
-    });
-    afterAll(async () => {
-      await Promise.all(workers.map((w) => w.stop()));
-      await closeClient?.();
-      await sim?.close();
+    const stack = useWorkflowStack('rate', {
+      sim: { rpm: SIM_RPM, rateWindowMs: WINDOW_MS, retryAfter: true },
+      workers: ['worker-a', 'worker-b'].map((identity) => ({ identity, configOverrides: { POLYGON_RATE_LIMIT_RPM: String(LIMIT_RPM), WORKER_MAX_CONCURRENT_ACTIVITIES: '8' } })),
     });
 
     it('sees no 429 and never exceeds the configured rate, shared by both workers', { timeout: 90_000 }, async () => {
       // Control: the same number of requests without the limiter (another key, another quota) is refused.
-      const url = `${sim.url}/v2/aggs/ticker/AAPL/range/1/day/2024-08-05/2024-08-07`;
+      const url = `${stack.sim.url}/v2/aggs/ticker/AAPL/range/1/day/2024-08-05/2024-08-07`;
       const control = await Promise.all(Array.from({ length: 62 }, () => fetch(url, { headers: { authorization: 'Bearer control-key' } }).then((r) => r.status)));
       expect(control.filter((s) => s === 429).length).toBeGreaterThan(0);
-      sim.resetStats();
+      stack.sim.resetStats();
 
       const jobId = randomUUID();
       const t0 = Date.now();
-      const handle = await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 16 });
+      const handle = await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 16 });
       const result = await resultOf(handle);
       const seconds = (Date.now() - t0) / 1000;
-      const stats = sim.stats();
+      const stats = stack.sim.stats();
 
       expect(result.status).toBe('completed');
       expect(result.barsInserted).toBe(expectedCounts(RANGE).total);

@@ -1,42 +1,25 @@
 // One unit's permanent failure stays its own: the job ends completed_with_errors with the reason,
 // then `retryFailed` (update or signal, or a restart after the workflow closed) completes it once
 // the cause is gone. The validator rejects requests that name nothing retryable.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { createTestDatabase, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
-import { connectClient, resultOf, startBackfill, startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
+import { resultOf, startBackfill } from '../helpers/worker.js';
 import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { progressQuery, retryFailedSignal, retryFailedUpdate, workflowIdForJob, type BackfillInput } from '../../workflows/messages.js';
-import { expectExactBars, expectedCounts, jobRow, unitRows, waitFor } from './support.js';
+import { expectExactBars, expectedCounts, jobRow, unitRows } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const RANGE = { symbols: ['AAPL', 'NFLX', 'MSFT'], timeframes: ['1d', '1h'], startDate: '2024-05-06', endDate: '2024-05-10' };
 
 describe('retryFailed', () => {
-  let db: TestDatabase;
-  let sim: PolygonSim;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  const taskQueue = uniqueTaskQueue('retry');
-
-  beforeAll(async () => {
-    [db, sim] = await Promise.all([createTestDatabase('retry'), startPolygonSim({ faults: { notAuthorizedTickers: ['NFLX'] } })]);
-    worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: sim.url });
-    ({ client, close: closeClient } = await connectClient());
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    await sim?.close();
-    await db?.drop();
-  });
+  const stack = useWorkflowStack('retry', { sim: { faults: { notAuthorizedTickers: ['NFLX'] } } });
 
   it('a not-entitled symbol fails alone; retryFailed (update, then signal) completes it after the cause is fixed', async () => {
-    sim.setOptions({ faults: { notAuthorizedTickers: ['NFLX'] } });
+    stack.sim.setOptions({ faults: { notAuthorizedTickers: ['NFLX'] } });
     const jobId = randomUUID();
-    const handle = await startBackfill(client, taskQueue, { jobId, ...RANGE, concurrency: 2, retryWindowSeconds: 300 });
+    const handle = await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 2, retryWindowSeconds: 300 });
 
     const waiting = await waitFor('completed_with_errors', async () => {
       const p = await handle.query(progressQuery);
@@ -46,8 +29,8 @@ describe('retryFailed', () => {
     expect(waiting.retryDeadline).not.toBeNull();
     expect(waiting.recentFailures.map((f) => [f.symbol, f.code]).sort()).toEqual([['NFLX', 'not_entitled'], ['NFLX', 'not_entitled']]);
     // Postgres says the same without the workflow.
-    expect((await jobRow(db.pool, jobId))!.status).toBe('completed_with_errors');
-    const failedRows = (await unitRows(db.pool, jobId)).filter((u) => u.status === 'failed');
+    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('completed_with_errors');
+    const failedRows = (await unitRows(stack.db.pool, jobId)).filter((u) => u.status === 'failed');
     // A permanent error is not retried: each unit ran exactly once.
     expect(failedRows.map((u) => [u.symbol, u.error_code, u.attempts])).toEqual([['NFLX', 'not_entitled', 1], ['NFLX', 'not_entitled', 1]]);
     expect(failedRows[0]!.error_message).toMatch(/not|author|entitle|plan/i);
@@ -60,10 +43,10 @@ describe('retryFailed', () => {
     await expect(reject({ timeframes: ['5m'] })).rejects.toThrow(WorkflowUpdateFailedError);
     await expect(reject({ symbols: ['AAPL'] })).rejects.toThrow(WorkflowUpdateFailedError);
 
-    sim.setOptions({ faults: { notAuthorizedTickers: [] } });
+    stack.sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     const r = await handle.executeUpdate(retryFailedUpdate, { args: [{ symbols: ['NFLX'], timeframes: ['1d'] }] });
     expect(r).toEqual({ requeued: 1, units: [{ unitNo: 2, symbol: 'NFLX', timeframe: '1d' }] });
-    await waitFor('NFLX 1d completed', async () => (await unitRows(db.pool, jobId)).find((u) => u.unit_no === 2)?.status === 'completed');
+    await waitFor('NFLX 1d completed', async () => (await unitRows(stack.db.pool, jobId)).find((u) => u.unit_no === 2)?.status === 'completed');
 
     // The signal form (what `temporal workflow signal --name retryFailedSignal --input '{}'` sends).
     await handle.signal(retryFailedSignal, {});
@@ -73,24 +56,24 @@ describe('retryFailed', () => {
     expect(result.counts).toEqual({ pending: 0, running: 0, completed: 6, failed: 0, cancelled: 0 });
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(expected.total);
-    expect(await expectExactBars(db.pool, RANGE)).toBe(expected.total);
-    expect(await jobRow(db.pool, jobId)).toMatchObject({ status: 'completed', error: null });
-    expect((await unitRows(db.pool, jobId)).every((u) => u.status === 'completed' && u.error_code === null)).toBe(true);
+    expect(await expectExactBars(stack.db.pool, RANGE)).toBe(expected.total);
+    expect(await jobRow(stack.db.pool, jobId)).toMatchObject({ status: 'completed', error: null });
+    expect((await unitRows(stack.db.pool, jobId)).every((u) => u.status === 'completed' && u.error_code === null)).toBe(true);
   });
 
   it('after the workflow closed with errors, a restart with input.retry runs only the failed units', async () => {
-    sim.setOptions({ faults: { notAuthorizedTickers: ['MSFT'] } });
+    stack.sim.setOptions({ faults: { notAuthorizedTickers: ['MSFT'] } });
     const range = { ...RANGE, startDate: '2024-06-03', endDate: '2024-06-05' };
     const jobId = randomUUID();
-    const first = await resultOf(await startBackfill(client, taskQueue, { jobId, ...range, retryWindowSeconds: 0 }));
+    const first = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, ...range, retryWindowSeconds: 0 }));
     expect(first.status).toBe('completed_with_errors');
     expect(first.counts.failed).toBe(2);
-    const requestsBefore = sim.stats().requests;
+    const requestsBefore = stack.sim.stats().requests;
 
-    sim.setOptions({ faults: { notAuthorizedTickers: [] } });
+    stack.sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     // What the API does for POST /retry on a closed job: same workflow id, same input, `retry` set.
     const input: BackfillInput = { jobId, ...range, adjusted: true, concurrency: 4, retryWindowSeconds: 0, retry: { symbols: ['MSFT'] } };
-    const again = await client.workflow.start(BackfillWorkflow, { taskQueue, workflowId: workflowIdForJob(jobId), args: [input] });
+    const again = await stack.client.workflow.start(BackfillWorkflow, { taskQueue: stack.taskQueue, workflowId: workflowIdForJob(jobId), args: [input] });
     const result = await resultOf(again);
     const expected = expectedCounts(range);
     expect(result.status).toBe('completed');
@@ -98,8 +81,8 @@ describe('retryFailed', () => {
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(expected.total);
     // Only the two MSFT units went back to Polygon (one request each for this short range).
-    expect(sim.stats().requests - requestsBefore).toBe(2);
-    expect(await expectExactBars(db.pool, range)).toBe(expected.total);
-    expect((await jobRow(db.pool, jobId))!.status).toBe('completed');
+    expect(stack.sim.stats().requests - requestsBefore).toBe(2);
+    expect(await expectExactBars(stack.db.pool, range)).toBe(expected.total);
+    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('completed');
   });
 });

@@ -74,13 +74,3 @@ export async function jobRow(pool: Pool, jobId: string) {
   const { rows } = await pool.query(`SELECT status, started_at, completed_at, error, units_total FROM jobs WHERE job_id = $1`, [jobId]);
   return rows[0] as { status: string; started_at: Date | null; completed_at: Date | null; error: string | null; units_total: number } | undefined;
 }
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -8,7 +8,7 @@ import { startPolygonSim, expectedBars, BarSource } from '../../../src/polygon-s
 import { checkDatabase, type CheckSummary, type JobExpectation } from './checker.js';
 import { scenarioDir } from './paths.js';
 import { createFaultDatabase, createPrivateDatabase, startPrivatePostgres, type FaultDatabase, type PrivatePostgres } from './postgres.js';
-import { stopAll } from './proc.js';
+import { stopAll } from '../../helpers/proc.js';
 import { rng, seedFor, type Rng } from './random.js';
 import { createReport, type Report } from './report.js';
 import { Stack } from './stack.js';

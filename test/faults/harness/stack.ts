@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../../../src/db/pool.js';
 import { freePort } from '../../../src/temporal/dev-server.js';
 import { FINAL_STATUSES, type JobStatus } from '../../../workflows/messages.js';
-import { baseEnv, ManagedProcess, sleep, StopWaiting, waitUntil } from './proc.js';
+import { baseEnv, ManagedProcess } from '../../helpers/proc.js';
+import { sleep, StopWaiting, waitFor } from '../../helpers/wait.js';
 import type { Report } from './report.js';
 import { waitForPoller } from './temporal.js';
 
@@ -106,7 +107,7 @@ export class Stack {
     const api = this.api!;
     const since = Date.now();
     if (!api.running) api.start();
-    await waitUntil(
+    await waitFor(
       'the API to answer /healthz',
       async () => {
         if (!api.running) throw new StopWaiting(`api exited during start-up:\n${api.lines.slice(-20).join('\n')}`);
@@ -199,7 +200,7 @@ export async function jobProgress(pool: Pool, jobId: string): Promise<JobProgres
  */
 export async function waitForJobEnd(pool: Pool, jobId: string, timeoutMs: number, report?: Report, stack?: Stack): Promise<JobStatus> {
   let last = '';
-  const status = await waitUntil(
+  const status = await waitFor(
     `job ${jobId} to end`,
     async () => {
       const crashes = stack?.unexpectedExits() ?? [];
@@ -220,7 +221,7 @@ export async function waitForJobEnd(pool: Pool, jobId: string, timeoutMs: number
 
 /** Waits until the job has committed at least `pages` pages in total. */
 export async function waitForPages(pool: Pool, jobId: string, pages: number, timeoutMs: number, stack?: Stack): Promise<JobProgress> {
-  return waitUntil(
+  return waitFor(
     `job ${jobId} to commit ${pages} pages`,
     async () => {
       const crashes = stack?.unexpectedExits() ?? [];

@@ -10,7 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { startDevServer, type DevServer } from '../../../src/temporal/dev-server.js';
 // @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
 import { ensureTemporalCli } from '../../../scripts/temporal-cli.mjs';
-import { waitUntil } from './proc.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export async function connectClient(address: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address });
@@ -86,7 +86,7 @@ export async function hasPoller(client: Client, taskQueue: string, pid: number):
 
 /** Waits until worker process `pid` polls the queue (it is ready to take work). */
 export async function waitForPoller(client: Client, taskQueue: string, pid: number, timeoutMs = 60_000): Promise<void> {
-  await waitUntil(`worker pid ${pid} polling ${taskQueue}`, () => hasPoller(client, taskQueue, pid), timeoutMs, 200);
+  await waitFor(`worker pid ${pid} polling ${taskQueue}`, () => hasPoller(client, taskQueue, pid), timeoutMs, 200);
 }
 
 export type WorkflowState = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'NOT_FOUND' | string;
@@ -146,7 +146,7 @@ export async function orphanWorkflows(client: Client, taskQueue: string, pool: {
 export async function waitForWorkflowClosed(client: Client, workflowId: string, timeoutMs = 30_000): Promise<WorkflowState> {
   let last: WorkflowState = 'NOT_FOUND';
   try {
-    return await waitUntil(
+    return await waitFor(
       `workflow ${workflowId} to close`,
       async () => {
         last = await workflowState(client, workflowId);

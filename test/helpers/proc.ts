@@ -1,10 +1,13 @@
-// Process manager: the product's worker and API run as real child processes (`node --import tsx`,
-// one OS process each, so SIGKILL kills exactly what a crash would), in their own process group,
-// with stdout/stderr captured line by line into .artifacts/faults/<scenario>/<name>.<n>.log.
+// Process manager for tests and the fault suite: the product's worker and API run as real child
+// processes (`node --import tsx`, not the tsx CLI, which would put a second process between the
+// test and the product and swallow SIGKILL), in their own process group, with stdout/stderr kept
+// line by line and, when a log folder is given, written to <logDir>/<name>.<n>.log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from './paths.js';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface ProcSpec {
   /** Short name used in log file names and reports (`worker-a`, `api`). */
@@ -14,8 +17,8 @@ export interface ProcSpec {
   /** Instead of `--import tsx script`: node's arguments as given (compiled dist/ entry points), run in `cwd`. */
   compiled?: { args: string[]; cwd: string };
   env: Record<string, string>;
-  /** Folder for the captured logs. */
-  logDir: string;
+  /** Folder for the captured logs; none are written without it. */
+  logDir?: string;
 }
 
 export interface ExitInfo {
@@ -55,6 +58,7 @@ export class ManagedProcess {
   child: ChildProcess | undefined;
   startedAt = 0;
   private log: WriteStream | undefined;
+  private exitWaiters = new Set<(info: ExitInfo) => void>();
   private expectingExit = false;
   private exitPromise: Promise<ExitInfo> | undefined;
   private listeners: Array<(line: string) => void> = [];
@@ -85,9 +89,9 @@ export class ManagedProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.generation++;
     const env = { ...this.spec.env, ...envPatch };
-    const file = join(this.spec.logDir, `${this.name}.${this.generation}.log`);
-    this.logFiles.push(file);
-    this.log = createWriteStream(file);
+    const file = this.spec.logDir ? join(this.spec.logDir, `${this.name}.${this.generation}.log`) : undefined;
+    if (file) this.logFiles.push(file);
+    this.log = file ? createWriteStream(file) : undefined;
     this.expectingExit = false;
     this.startedAt = Date.now();
     const { args, cwd } = this.spec.compiled ?? { args: ['--import', 'tsx', join(projectRoot, this.spec.script)], cwd: projectRoot };
@@ -102,7 +106,7 @@ export class ManagedProcess {
     for (const stream of [child.stdout!, child.stderr!]) {
       let buf = '';
       stream.on('data', (b: Buffer) => {
-        log.write(b);
+        log?.write(b);
         buf += b.toString();
         let i;
         while ((i = buf.indexOf('\n')) >= 0) {
@@ -121,7 +125,8 @@ export class ManagedProcess {
         this.exits.push(info);
         live.delete(this);
         // Let the pipes drain before closing the log.
-        setTimeout(() => log.end(), 50);
+        setTimeout(() => log?.end(), 50);
+        for (const w of this.exitWaiters) w(info);
         resolve(info);
       });
     });
@@ -134,24 +139,37 @@ export class ManagedProcess {
     for (const l of this.listeners) l(line);
   }
 
-  /** Resolves with the first line (from now on, or already captured in this generation when `past`) matching. */
-  waitForLine(re: RegExp, timeoutMs: number, opts: { past?: boolean } = {}): Promise<string> {
-    if (opts.past) {
+  /**
+   * Resolves with the first line matching (already captured ones too, unless `past: false`); rejects
+   * after `timeoutMs`, or as soon as the process exits without having printed one.
+   */
+  waitForLine(re: RegExp, timeoutMs = 30_000, opts: { past?: boolean } = {}): Promise<string> {
+    if (opts.past !== false) {
       const hit = this.lines.find((l) => re.test(l));
       if (hit) return Promise.resolve(hit);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
         this.listeners = this.listeners.filter((l) => l !== on);
-        reject(new Error(`${this.name}: no log line matching ${re} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).join('\n')}`));
+        this.exitWaiters.delete(onExit);
+      };
+      const recent = () => this.lines.slice(-15).join('\n');
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no log line matching ${re} within ${timeoutMs} ms; last lines:\n${recent()}`));
       }, timeoutMs);
       const on = (line: string) => {
         if (!re.test(line)) return;
-        clearTimeout(timer);
-        this.listeners = this.listeners.filter((l) => l !== on);
+        done();
         resolve(line);
       };
+      const onExit = (info: ExitInfo) => {
+        done();
+        reject(new Error(`${this.name} exited (${info.code ?? info.signal}) before printing ${re}; last lines:\n${recent()}`));
+      };
       this.listeners.push(on);
+      this.exitWaiters.add(onExit);
     });
   }
 
@@ -208,30 +226,4 @@ export class ManagedProcess {
 /** Stops every process the suite started that is still running (afterAll). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((p) => p.stop(5_000)));
-}
-
-export async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
-/** Thrown inside a waitUntil predicate to give up at once (the awaited state can no longer come). */
-export class StopWaiting extends Error {}
-
-/** Polls `fn` until it returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (err) {
-      if (err instanceof StopWaiting) throw err;
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
-    }
-    await sleep(everyMs);
-  }
 }
