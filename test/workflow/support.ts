@@ -74,3 +74,6 @@ export async function jobRow(pool: Pool, jobId: string) {
   const { rows } = await pool.query(`SELECT status, started_at, completed_at, error, units_total FROM jobs WHERE job_id = $1`, [jobId]);
   return rows[0] as { status: string; started_at: Date | null; completed_at: Date | null; error: string | null; units_total: number } | undefined;
 }
+
+// Kept for the test files that import it from here; the one implementation is in helpers/wait.ts.
+export { waitFor } from '../helpers/wait.js';
