@@ -11,6 +11,8 @@ import { createBackfillUnit, type UnitInput } from '../../activities/backfill-un
 import { initJob } from '../../src/db/init-job.js';
 import { claimUnit } from '../../src/db/unit-attempt.js';
 import { createLogger } from '../../src/logger.js';
+import { createIngestMetrics } from '../../src/metrics/ingest-metrics.js';
+import { Registry } from 'prom-client';
 import { PolygonClient } from '../../src/polygon/index.js';
 import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
 
@@ -40,7 +42,7 @@ describe('backfillUnit in MockActivityEnvironment', () => {
     });
     let n = 0;
     const polygon = new PolygonClient({ baseUrl: sim.url, apiKey: TEST_POLYGON_KEY, beforeRequest: (signal) => beforeRequest(++n, signal) });
-    const backfillUnit = createBackfillUnit({ pool: db.pool, polygon, logger });
+    const backfillUnit = createBackfillUnit({ pool: db.pool, polygon, logger, metrics: createIngestMetrics(new Registry()) });
     const input: UnitInput = { jobId, unitNo: 0, symbol: 'AAPL', timeframe: '1m', ...RANGE };
     const unit = async () =>
       (await db.pool.query('SELECT status, attempts, pages, bars_fetched, error_code FROM job_units WHERE job_id = $1 AND unit_no = 0', [jobId])).rows[0];

@@ -192,6 +192,14 @@ export class ManagedProcess {
     return info;
   }
 
+  /** Sends `signal` to the process group and resolves with the exit code (null when a signal ended it). */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (!this.running) return this.exits.at(-1)?.code ?? null;
+    this.expectingExit = true;
+    this.signalGroup(signal);
+    return (await this.exitPromise!).code;
+  }
+
   async restart(envPatch: Record<string, string> = {}): Promise<this> {
     await this.kill9();
     return this.start(envPatch);

@@ -96,6 +96,8 @@ export async function startTestWorker(o: WorkerEnvOptions): Promise<TestWorker> 
   };
 }
 
+export type WorkerProcess = ManagedProcess;
+
 /**
  * `src/worker.ts` as a real child process (its own process group, so SIGKILL is exactly a crash).
  * Resolves once the worker logged 'worker started'. Pass workerEnv(...) as `env`.
