@@ -28,8 +28,8 @@ describe('retryFailed', () => {
     expect(waiting.counts).toEqual({ pending: 0, running: 0, completed: 4, failed: 2, cancelled: 0 });
     expect(waiting.retryDeadline).not.toBeNull();
     expect(waiting.recentFailures.map((f) => [f.symbol, f.code]).sort()).toEqual([['NFLX', 'not_entitled'], ['NFLX', 'not_entitled']]);
-    // Postgres says the same without the workflow.
-    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('completed_with_errors');
+    // Postgres says the same without the workflow (its write follows the status the query shows).
+    await waitFor('Postgres to say completed_with_errors', async () => (await jobRow(stack.db.pool, jobId))!.status === 'completed_with_errors');
     const failedRows = (await unitRows(stack.db.pool, jobId)).filter((u) => u.status === 'failed');
     // A permanent error is not retried: each unit ran exactly once.
     expect(failedRows.map((u) => [u.symbol, u.error_code, u.attempts])).toEqual([['NFLX', 'not_entitled', 1], ['NFLX', 'not_entitled', 1]]);
