@@ -42,7 +42,13 @@ describe('backfillUnit in MockActivityEnvironment', () => {
     });
     let n = 0;
     const polygon = new PolygonClient({ baseUrl: sim.url, apiKey: TEST_POLYGON_KEY, beforeRequest: (signal) => beforeRequest(++n, signal) });
-    const backfillUnit = createBackfillUnit({ pool: db.pool, polygon, logger, metrics: createIngestMetrics(new Registry()) });
+    const backfillUnit = createBackfillUnit({
+      pool: db.pool,
+      polygon,
+      logger,
+      metrics: createIngestMetrics(new Registry()),
+      config: { UNIT_DEADLINE_SECONDS: 120, UNIT_HEARTBEAT_TIMEOUT_SECONDS: 3 },
+    });
     const input: UnitInput = { jobId, unitNo: 0, symbol: 'AAPL', timeframe: '1m', ...RANGE };
     const unit = async () =>
       (await db.pool.query('SELECT status, attempts, pages, bars_fetched, error_code FROM job_units WHERE job_id = $1 AND unit_no = 0', [jobId])).rows[0];
