@@ -10,6 +10,7 @@ import { TEST_POLYGON_KEY } from '../helpers/worker.js';
 import { createBackfillUnit, type UnitInput } from '../../activities/backfill-unit.js';
 import { initJob } from '../../src/db/init-job.js';
 import { claimUnit } from '../../src/db/unit-attempt.js';
+import { createRateLimiter } from '../../src/db/rate-limiter.js';
 import { createLogger } from '../../src/logger.js';
 import { createIngestMetrics } from '../../src/metrics/ingest-metrics.js';
 import { Registry } from 'prom-client';
@@ -41,10 +42,20 @@ describe('backfillUnit in MockActivityEnvironment', () => {
       ...RANGE,
     });
     let n = 0;
-    const polygon = new PolygonClient({ baseUrl: sim.url, apiKey: TEST_POLYGON_KEY, beforeRequest: (signal) => beforeRequest(++n, signal) });
+    // Unlimited (rpm 0), but wired as the worker wires it: every request goes through the limiter.
+    const limiter = createRateLimiter({ db: db.pool, name: `test-${jobId}`, rpm: 0 });
+    const polygon = new PolygonClient({
+      baseUrl: sim.url,
+      apiKey: TEST_POLYGON_KEY,
+      beforeRequest: async (signal) => {
+        await limiter.acquire(signal);
+        await beforeRequest(++n, signal);
+      },
+    });
     const backfillUnit = createBackfillUnit({
       pool: db.pool,
       polygon,
+      limiter,
       logger,
       metrics: createIngestMetrics(new Registry()),
       config: { UNIT_DEADLINE_SECONDS: 120, UNIT_HEARTBEAT_TIMEOUT_SECONDS: 3 },
