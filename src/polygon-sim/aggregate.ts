@@ -1,4 +1,4 @@
-import { allocBars, type BarArrays, roundTo } from './bars.js';
+import { allocBars, type BarArrays, copyBar, roundTo } from './bars.js';
 
 /** Aggregated bars plus, per bar, the base bars it used (Polygon's `limit` unit) and its bucket end. */
 export interface Aggregated {
@@ -41,14 +41,10 @@ export function aggregate(
       flushVw();
       k++;
       cur = b;
+      // The VWAP copied here is replaced by the volume-weighted one when the bucket is flushed.
+      copyBar(out, k, src, i);
       out.t[k] = b;
       tEnd[k] = bucketEndOf(b);
-      out.o[k] = src.o[i]!;
-      out.h[k] = src.h[i]!;
-      out.l[k] = src.l[i]!;
-      out.c[k] = src.c[i]!;
-      out.v[k] = src.v[i]!;
-      if (out.n && src.n) out.n[k] = src.n[i]!;
       base[k] = 1;
       pv = 0;
       vv = 0;

@@ -35,6 +35,18 @@ export function allocBars(capacity: number, withVw: boolean, withN: boolean): Ba
   };
 }
 
+/** Copies bar `i` of `src` into slot `k` of `dst` (VWAP and trades when both have them). */
+export function copyBar(dst: BarArrays, k: number, src: BarArrays, i: number): void {
+  dst.t[k] = src.t[i]!;
+  dst.o[k] = src.o[i]!;
+  dst.h[k] = src.h[i]!;
+  dst.l[k] = src.l[i]!;
+  dst.c[k] = src.c[i]!;
+  dst.v[k] = src.v[i]!;
+  if (dst.vw && src.vw) dst.vw[k] = src.vw[i]!;
+  if (dst.n && src.n) dst.n[k] = src.n[i]!;
+}
+
 export function barsBytes(b: BarArrays): number {
   return b.t.byteLength * (6 + (b.vw ? 1 : 0) + (b.n ? 1 : 0)) + 64;
 }

@@ -76,6 +76,12 @@ class ByteWriter {
     this.pos = p;
   }
 
+  /** `,"key":` then the number. */
+  field(key: number[], x: number): void {
+    this.bytes(key);
+    this.num(x);
+  }
+
   byte(b: number): void {
     this.buf[this.pos++] = b;
   }
@@ -172,26 +178,15 @@ export function toChunk(a: Aggregated): Chunk {
     // 8 numbers of at most ~24 bytes plus keys: 300 bytes is a safe bound for one bar.
     w.ensure(300);
     if (i > 0) w.byte(44);
-    w.bytes(K_V);
-    w.num(v[i]!);
-    if (vw !== null) {
-      w.bytes(K_VW);
-      w.num(vw[i]!);
-    }
-    w.bytes(K_O);
-    w.num(o[i]!);
-    w.bytes(K_C);
-    w.num(c[i]!);
-    w.bytes(K_H);
-    w.num(h[i]!);
-    w.bytes(K_L);
-    w.num(l[i]!);
+    w.field(K_V, v[i]!);
+    if (vw !== null) w.field(K_VW, vw[i]!);
+    w.field(K_O, o[i]!);
+    w.field(K_C, c[i]!);
+    w.field(K_H, h[i]!);
+    w.field(K_L, l[i]!);
     w.bytes(K_T);
     w.uint(t[i]!);
-    if (nn !== null) {
-      w.bytes(K_N);
-      w.num(nn[i]!);
-    }
+    if (nn !== null) w.field(K_N, nn[i]!);
     w.byte(125);
     ends[i] = w.pos;
   }
@@ -217,26 +212,24 @@ export function barStart(c: Chunk, i: number): number {
   return i === 0 ? 0 : c.ends[i - 1]! + 1;
 }
 
-/** First index whose bucket ends after `ms` (the first bar overlapping [ms, ...)). */
-export function firstEndingAfter(c: Chunk, ms: number): number {
+/** First index i < count with xs[i] > ms (xs ascending). */
+function firstAbove(xs: Float64Array, count: number, ms: number): number {
   let lo = 0;
-  let hi = c.count;
+  let hi = count;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (c.tEnd[mid]! > ms) hi = mid;
+    if (xs[mid]! > ms) hi = mid;
     else lo = mid + 1;
   }
   return lo;
 }
 
+/** First index whose bucket ends after `ms` (the first bar overlapping [ms, ...)). */
+export function firstEndingAfter(c: Chunk, ms: number): number {
+  return firstAbove(c.tEnd, c.count, ms);
+}
+
 /** First index whose start is after `ms`. */
 export function firstStartingAfter(c: Chunk, ms: number): number {
-  let lo = 0;
-  let hi = c.count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (c.t[mid]! > ms) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return firstAbove(c.t, c.count, ms);
 }

@@ -11,6 +11,8 @@ function rangeOf(ticker: string, timeframe: Timeframe | string, from: string, to
   return { ticker, tf, startMs: nyDayStartMs(fromDay), endMs: nyDayStartMs(toDay + 1) - 1, adjusted };
 }
 
+const defaultSource = (): BarSource => new BarSource({ cacheBytes: 64 * 1024 * 1024 });
+
 /**
  * Exactly the bars the simulator serves for the New York dates [from, to] (bars snapped outward, as in
  * a request with those dates), ascending. Pass a `source` to reuse its cache across calls.
@@ -21,19 +23,12 @@ export function expectedBars(
   from: string,
   to: string,
   adjusted: boolean,
-  source: BarSource = new BarSource({ cacheBytes: 64 * 1024 * 1024 }),
+  source: BarSource = defaultSource(),
 ): Bar[] {
   return source.bars(rangeOf(ticker, timeframe, from, to, adjusted));
 }
 
 /** The number of bars expectedBars would return, without building them. */
-export function expectedBarCount(
-  ticker: string,
-  timeframe: Timeframe | string,
-  from: string,
-  to: string,
-  adjusted: boolean,
-  source: BarSource = new BarSource({ cacheBytes: 64 * 1024 * 1024 }),
-): number {
+export function expectedBarCount(...[ticker, timeframe, from, to, adjusted, source = defaultSource()]: Parameters<typeof expectedBars>): number {
   return source.count(rangeOf(ticker, timeframe, from, to, adjusted));
 }

@@ -2,7 +2,7 @@ import { type Bar } from '../polygon/types.js';
 import { DAY_MS, nyDayOf } from '../polygon/time.js';
 import { intradayBarMs, type Timeframe } from '../polygon/timeframes.js';
 import { aggregate, aggregateIntraday, identity } from './aggregate.js';
-import { allocBars, type BarArrays, barsBytes } from './bars.js';
+import { allocBars, type BarArrays, barsBytes, copyBar } from './bars.js';
 import { MarketCalendar } from './calendar.js';
 import { barStart, type Chunk, chunkBytes, EMPTY_CHUNK, firstEndingAfter, firstStartingAfter, toChunk } from './chunk.js';
 import { adjustBars, generateMinuteDay, secondsFromMinutes, vwDecimals } from './generate.js';
@@ -109,14 +109,8 @@ export class BarSource {
     const i = Math.min(index, src.count - 1);
     const out = allocBars(1, src.vw !== null, src.n !== null);
     out.count = 1;
+    copyBar(out, 0, src, i);
     out.t[0] = src.t[i]! + this.cal.dayStart(day) - this.cal.dayStart(prev);
-    out.o[0] = src.o[i]!;
-    out.h[0] = src.h[i]!;
-    out.l[0] = src.l[i]!;
-    out.c[0] = src.c[i]!;
-    out.v[0] = src.v[i]!;
-    if (out.vw && src.vw) out.vw[0] = src.vw[i]!;
-    if (out.n && src.n) out.n[0] = src.n[i]!;
     return out;
   }
 
@@ -223,15 +217,7 @@ export class BarSource {
       const y = this.dailyYear(st, year, q.adjusted);
       const i = day - y.first;
       if (y.has[i] === 0) continue;
-      const b = y.bars;
-      daily.t[k] = b.t[i]!;
-      daily.o[k] = b.o[i]!;
-      daily.h[k] = b.h[i]!;
-      daily.l[k] = b.l[i]!;
-      daily.c[k] = b.c[i]!;
-      daily.v[k] = b.v[i]!;
-      if (daily.vw && b.vw) daily.vw[k] = b.vw[i]!;
-      if (daily.n && b.n) daily.n[k] = b.n[i]!;
+      copyBar(daily, k, y.bars, i);
       const [bs, be] = buckets[bi]!;
       const startMs = this.cal.dayStart(bs);
       keys[k] = startMs;
