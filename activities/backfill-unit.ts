@@ -14,7 +14,7 @@ import { keepAlive } from './keep-alive.js';
 import { rateLimitWaits } from './rate-limit-wait.js';
 import { toActivityFailure } from './failures.js';
 import { ProgressClock, deadlineExceeded } from './unit-deadline.js';
-import { planUnitPages } from '../src/db/unit-progress.js';
+import { creditLimiterWait, planUnitPages } from '../src/db/unit-progress.js';
 
 const PROGRESS_RETRY_DELAY = '1s';
 
@@ -110,35 +110,42 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
       let waitMs = 0;
       let writeMs = 0;
       const waits = rateLimitWaits({ pool, limiter }, { jobId, unitNo, attemptToken: token });
-      let next = waits.during(() => it.next());
-      for (;;) {
-        const w0 = performance.now();
-        const r = await next;
-        waitMs += performance.now() - w0;
-        if (r.done) break;
-        next = waits.during(() => it.next());
-        // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
-        next.catch(() => undefined);
-        const t0 = performance.now();
-        const page = r.value;
-        const { violations, coverage } = inspectPage(page, after, scope);
-        if (violations.length > 0) metrics.validationViolations(violations);
-        if (strict && violations.length > 0) {
-          // Listed for /issues, but none of the page is stored: the job asked for clean data only.
-          await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
-          throw ApplicationFailure.create({ type: 'bad_data', nonRetryable: true, message: `unit ${unitNo} (${input.symbol} ${input.timeframe}): ${describeViolations(violations)}` });
+      // Waiting for the shared limiter is work, not failure: each wait is credited to the clock.
+      const onLimiterWait = (waiting: boolean) => {
+        const waited = clock.waiting(waiting);
+        if (waited > 0) void creditLimiterWait(pool, jobId, unitNo, claim.attemptToken, waited).catch(() => undefined);
+      };
+      await limiter.observeWaits(onLimiterWait, async () => {
+        let next = waits.during(() => it.next());
+        for (;;) {
+          const w0 = performance.now();
+          const r = await next;
+          waitMs += performance.now() - w0;
+          if (r.done) break;
+          next = waits.during(() => it.next());
+          // If the write below fails, nobody awaits the read-ahead: keep its rejection handled.
+          next.catch(() => undefined);
+          const t0 = performance.now();
+          const page = r.value;
+          const { violations, coverage } = inspectPage(page, after, scope);
+          if (violations.length > 0) metrics.validationViolations(violations);
+          if (strict && violations.length > 0) {
+            // Listed for /issues, but none of the page is stored: the job asked for clean data only.
+            await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
+            throw ApplicationFailure.create({ type: 'bad_data', nonRetryable: true, message: `unit ${unitNo} (${input.symbol} ${input.timeframe}): ${describeViolations(violations)}` });
+          }
+          const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars: page.bars, cursor: page.cursor, coverage }, signal);
+          writeMs += performance.now() - t0;
+          if (!written.committed) throw superseded(unitNo);
+          metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });
+          pages++;
+          committedThisAttempt++;
+          after = page.cursor;
+          clock.progressed();
+          details = { cursor: page.cursor, pages };
+          ctx.heartbeat(details);
         }
-        const written = await writePage({ jobId, unitNo, attemptToken: token, seriesId: sid, bars: page.bars, cursor: page.cursor, coverage }, signal);
-        writeMs += performance.now() - t0;
-        if (!written.committed) throw superseded(unitNo);
-        metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });
-        pages++;
-        committedThisAttempt++;
-        after = page.cursor;
-        clock.progressed();
-        details = { cursor: page.cursor, pages };
-        ctx.heartbeat(details);
-      }
+      });
       const totals = await completeUnit(pool, jobId, unitNo, token);
       if (!totals) throw superseded(unitNo);
       metrics.unitAttemptEnded('completed');

@@ -25,17 +25,14 @@ async function unit(db: TestDatabase, jobId: string) {
   return { ...row!, ...rows[0]! };
 }
 
-describe('the unit deadline counts time without progress, not time working', () => {
-  const db = useTestDatabase('deadline');
-  const taskQueue = uniqueTaskQueue('deadline');
+/** A database, a simulator (300 ms a response) and a worker with these settings, for one describe block. */
+function useStack(label: string, configOverrides: Record<string, string>) {
+  const db = useTestDatabase(label);
+  const taskQueue = uniqueTaskQueue(label);
   const stack: { sim?: PolygonSim; worker?: TestWorker; client?: Client; closeClient?: () => Promise<void> } = {};
-  const client = () => stack.client!;
-  const sim = () => stack.sim!;
-
   beforeAll(async () => {
     stack.sim = await startPolygonSim({ latencyMs: 300 });
-    const configOverrides = { UNIT_DEADLINE_SECONDS: String(DEADLINE_S), POLYGON_RATE_LIMIT_RPM: '150', POLYGON_PAGE_LIMIT: '10' };
-    stack.worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: stack.sim.url, configOverrides });
+    stack.worker = await startTestWorker({ db, taskQueue, polygonBaseUrl: stack.sim.url, configOverrides: { UNIT_DEADLINE_SECONDS: String(DEADLINE_S), ...configOverrides } });
     const c = await connectClient();
     [stack.client, stack.closeClient] = [c.client, c.close];
   });
@@ -44,6 +41,11 @@ describe('the unit deadline counts time without progress, not time working', () 
     await stack.closeClient?.();
     await stack.sim?.close();
   });
+  return { db, taskQueue, client: () => stack.client!, sim: () => stack.sim! };
+}
+
+describe('the unit deadline counts time without progress, not time working', () => {
+  const { db, taskQueue, client, sim } = useStack('deadline', { POLYGON_RATE_LIMIT_RPM: '150', POLYGON_PAGE_LIMIT: '10' });
 
   it('a unit that keeps committing pages completes long past UNIT_DEADLINE_SECONDS, its pages planned up front', async () => {
     const jobId = randomUUID();
@@ -87,5 +89,26 @@ describe('the unit deadline counts time without progress, not time working', () 
     } finally {
       sim().setOptions({ faults: { slowRate: 0 } });
     }
+  });
+});
+
+describe('waiting for the shared rate limiter is work, not failure', () => {
+  // Five units share 40 requests a minute: each gets a request every 7.5 s, far past its 3 s
+  // budget, yet none of that is time without progress (it would be if the waits counted).
+  const { db, taskQueue, client } = useStack('deadline-limiter', { POLYGON_RATE_LIMIT_RPM: '40', POLYGON_PAGE_LIMIT: '10' });
+
+  it('five units queued on the limiter all complete, each waiting longer than its deadline between pages', async () => {
+    const jobId = randomUUID();
+    const range = { symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'META'], timeframes: ['1d'], startDate: '2024-03-01', endDate: '2024-03-25' };
+    const result = await resultOf(await startBackfill(client(), taskQueue, { jobId, ...range, concurrency: 5 }));
+    expect(result.counts).toEqual({ pending: 0, running: 0, completed: 5, failed: 0, cancelled: 0 });
+    const units = await unitRows(db.pool, jobId);
+    expect(units.map((u) => [u.status, u.attempts, u.pages])).toEqual(units.map(() => ['completed', 1, 3]));
+    const { rows } = await db.pool.query<{ seconds: number }>(
+      'SELECT extract(epoch FROM max(completed_at) - min(started_at))::float8 AS seconds FROM job_units WHERE job_id = $1',
+      [jobId],
+    );
+    // 15 requests 1.5 s apart: the job took at least 20 s, so a unit waited over 3 s between pages.
+    expect(rows[0]!.seconds).toBeGreaterThan(20);
   });
 });
