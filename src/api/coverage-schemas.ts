@@ -118,3 +118,5 @@ export const issuesPage = z
     next_cursor: z.string().nullable(),
   })
   .openapi('ValidationIssues');
+
+export type CoverageBody = z.infer<typeof coverageResponse>;

@@ -27,6 +27,7 @@ export const FLAGS = {
   start: { type: 'string' },
   end: { type: 'string' },
   timeframes: { type: 'list' },
+  timeframe: { type: 'string' },
   adjusted: { type: 'boolean', negatable: true },
   concurrency: { type: 'int' },
   'idempotency-key': { type: 'string' },
@@ -48,6 +49,7 @@ export interface Flags {
   start?: string;
   end?: string;
   timeframes?: string[];
+  timeframe?: string;
   adjusted?: boolean;
   concurrency?: number;
   'idempotency-key'?: string;
@@ -77,6 +79,7 @@ export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
   pause: [],
   resume: [],
   cancel: [],
+  coverage: ['timeframe', 'start', 'end', 'adjusted'],
   help: [],
 };
 

@@ -8,6 +8,7 @@ import type {
   StartResponse,
   StatusResponse,
   UnitsResponse,
+  CoverageResponse,
 } from './types.js';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -63,6 +64,7 @@ export interface ApiClient {
   pause(jobId: string): Promise<ControlResponse>;
   resume(jobId: string): Promise<ControlResponse>;
   cancel(jobId: string): Promise<CancelResponse>;
+  coverage(symbol: string, timeframe: string, q: { start: string; end: string; adjusted?: string }): Promise<CoverageResponse>;
 }
 
 function describeNetworkError(err: unknown): string {
@@ -126,5 +128,6 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     pause: (id) => call('POST', `/api/v1/backfill/${job(id)}/pause`, {}),
     resume: (id) => call('POST', `/api/v1/backfill/${job(id)}/resume`, {}),
     cancel: (id) => call('POST', `/api/v1/backfill/${job(id)}/cancel`, {}),
+    coverage: (symbol, timeframe, q) => call('GET', `/api/v1/series/${encodeURIComponent(symbol)}/${encodeURIComponent(timeframe)}/coverage${query(q)}`),
   };
 }

@@ -4,6 +4,7 @@ import { type ApiClient, type StartRequest } from './client.js';
 import { UsageError, type Flags } from './args.js';
 import { int, localTime, paint, paintStatus, pct, table, truncate, type Style } from './format.js';
 import { renderStatus } from './render.js';
+import { renderCoverage } from './coverage-render.js';
 import { exitCodeForStatus, watchJob, type WatchOutput } from './watch.js';
 
 export interface CommandContext {
@@ -162,6 +163,18 @@ function controlCommand(action: 'pause' | 'resume' | 'cancel') {
   };
 }
 
+export async function coverageCommand(ctx: CommandContext): Promise<number> {
+  const [symbol, ...extra] = ctx.positionals;
+  if (!symbol) throw new UsageError('coverage needs a symbol: backfill coverage AAPL --start 2024-01-01 --end 2024-12-31');
+  if (extra.length) throw new UsageError(`coverage takes one symbol, got also: ${extra.join(' ')}`);
+  const f = ctx.flags;
+  if (!f.start || !f.end) throw new UsageError(`coverage needs ${[f.start ? '' : '--start', f.end ? '' : '--end'].filter(Boolean).join(', ')}`);
+  const r = await ctx.client.coverage(symbol, f.timeframe ?? '1d', { start: f.start, end: f.end, adjusted: f.adjusted === false ? 'false' : undefined });
+  if (f.json) printJson(ctx, r);
+  else print(ctx, renderCoverage(r, ctx.style));
+  return 0;
+}
+
 export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
   start: startCommand,
   status: statusCommand,
@@ -171,4 +184,5 @@ export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> 
   pause: controlCommand('pause'),
   resume: controlCommand('resume'),
   cancel: controlCommand('cancel'),
+  coverage: coverageCommand,
 };

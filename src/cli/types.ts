@@ -72,3 +72,6 @@ export type RetryResponse = Shape<Api.RetryResponse, 'job_id' | 'requeued', 'res
 
 export type ControlResponse = Shape<Api.ControlResponse, 'job_id' | 'status', 'paused'>;
 export type CancelResponse = Api.CancelResponse;
+
+/** GET /api/v1/series/{symbol}/{timeframe}/coverage, as the API sends it. */
+export type { CoverageBody as CoverageResponse } from '../api/coverage-schemas.js';

@@ -13,6 +13,8 @@ Usage:
   backfill pause <job>
   backfill resume <job>
   backfill cancel <job>
+  backfill coverage <symbol> --start 2024-01-01 --end 2024-12-31 [--timeframe 1d] [--no-adjusted]
+                                    month-by-month calendar of what is stored, and the gaps
 
 Options:
   --api-url URL      the API (env BACKFILL_API_URL; default ${DEFAULT_API_URL})

@@ -4,20 +4,11 @@
 // that name the field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, errorOf, readJson, type Harness } from './harness.js';
-import { initJob } from '../../src/db/init-job.js';
-import { claimUnit } from '../../src/db/unit-attempt.js';
-import { seriesId } from '../../src/db/series.js';
-import { createPageWriter } from '../../src/db/write-page.js';
-import { inspectPage } from '../../src/coverage/inspect-page.js';
-import { CalendarSet } from '../../src/calendar/index.js';
-import { parseDateToDay, parseTimeframe, type Page } from '../../src/polygon/index.js';
+import { SEED_JOB as JOB, nyMidnight as ny, seedLedger } from '../coverage/seed-ledger.js';
 import type { JobStatusResponse } from '../../src/api/schemas.js';
 import type { coverageResponse, issuesPage, seriesPage } from '../../src/api/coverage-schemas.js';
 import type { z } from '@hono/zod-openapi';
 
-const JOB = '00000000-0000-4000-8000-0000000c0a11';
-const ny = (date: string) => Date.parse(`${date}T00:00:00-05:00`);
-const bar = (date: string, o = 100) => ({ t: ny(date), o, h: 110, l: 90, c: 105, v: 1000, vw: 101, n: 10 });
 let h: Harness;
 const get = async <T>(path: string) => {
   const res = await h.app.request(path);
@@ -26,30 +17,7 @@ const get = async <T>(path: string) => {
 
 beforeAll(async () => {
   h = await createHarness({ label: 'apicov' });
-  const pool = h.db.pool;
-  const symbols = ['AAPL', 'MSFT', 'X:BTCUSD'];
-  await initJob(pool, {
-    jobId: JOB, workflowId: `backfill-${JOB}`, symbols, timeframes: ['1d'], canonical: [{ timeframe: '1d', multiplier: 1, timespan: 'day' }],
-    startDate: '2024-01-02', endDate: '2024-01-12', adjusted: true, concurrency: 1,
-  });
-  const cals = new CalendarSet();
-  const writePage = createPageWriter(pool);
-  // AAPL: 2024-01-02..12 fetched; 01-05 without a bar, 01-09 with two bad bars (open above high).
-  const pages: Record<string, Page['bars']> = {
-    AAPL: ['2024-01-02', '2024-01-03', '2024-01-04', '2024-01-08', '2024-01-09', '2024-01-10', '2024-01-11', '2024-01-12'].map((d) => bar(d, d === '2024-01-09' ? 120 : 100)),
-    MSFT: ['2024-01-02', '2024-01-03'].map((d) => bar(d)),
-    'X:BTCUSD': ['2024-01-02'].map((d) => bar(d)),
-  };
-  for (const [i, symbol] of symbols.entries()) {
-    const claim = await claimUnit(pool, JOB, i);
-    if (claim.state !== 'claimed') throw new Error('not claimed');
-    const sid = await seriesId(pool, { symbol, timeframe: '1d', multiplier: 1, timespan: 'day', adjusted: true });
-    const bars = pages[symbol]!;
-    const page: Page = { bars, cursor: { afterTs: bars.at(-1)!.t }, requestMs: 1, bytes: 1, covers: { fromDay: parseDateToDay('2024-01-02')!, toDay: parseDateToDay(symbol === 'AAPL' ? '2024-01-12' : '2024-01-03')! } };
-    const scope = { timeframe: parseTimeframe('1d'), calendar: cals.forTicker(symbol), fromDay: page.covers!.fromDay, toDay: page.covers!.toDay };
-    const { coverage } = inspectPage(page, null, scope);
-    await writePage({ jobId: JOB, unitNo: i, attemptToken: claim.attemptToken, seriesId: sid, bars, cursor: page.cursor, coverage });
-  }
+  await seedLedger(h.db.pool);
 });
 afterAll(() => h?.close());
 
