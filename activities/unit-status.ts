@@ -1,4 +1,5 @@
 import { markUnitFailed as markFailedRow, requeueUnits as requeueRows, cancelJobUnits, type FailedUnit, type RequeuedUnits } from '../src/db/unit-status.js';
+import { failOpenUnits } from '../src/db/fail-open-units.js';
 import type { ActivityDeps } from './deps.js';
 import type { FailureCode } from '../workflows/messages.js';
 
@@ -23,6 +24,13 @@ export function createUnitStatusActivities({ pool, logger }: Pick<ActivityDeps, 
       const r = await requeueRows(pool, input.jobId, input.unitNos);
       logger.info({ jobId: input.jobId, requeued: r.unitNos.length }, 'failed units requeued');
       return r;
+    },
+
+    /** A job-wide failure (bad_key): every unit not finished fails with it at once; returns their numbers. */
+    async failOpenUnits(input: { jobId: string; code: FailureCode; message: string }): Promise<number[]> {
+      const unitNos = await failOpenUnits(pool, input.jobId, input.code, input.message);
+      logger.warn({ jobId: input.jobId, code: input.code, unitsFailed: unitNos.length }, 'job failed: every open unit failed at once');
+      return unitNos;
     },
 
     /** Units not finished become cancelled, and the job too. */

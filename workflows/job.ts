@@ -12,8 +12,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { BackfillActivities } from '../activities/index.js';
-import type { BackfillInput, JobStatus, Progress, RetryRequest, RetryResult, UnitRef } from './messages.js';
-import { PERMANENT_FAILURE_CODES, type UnitTimeouts } from './vocabulary.js';
+import type { BackfillInput, FailureCode, JobStatus, Progress, RetryRequest, RetryResult, UnitRef } from './messages.js';
+import { PERMANENT_FAILURE_CODES, isJobWideFailure, type UnitTimeouts } from './vocabulary.js';
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from './search-attributes.js';
 import { JobState } from './state.js';
 import { describeFailure } from './failure.js';
@@ -219,6 +219,10 @@ export class BackfillJob {
     state.stage = 'running';
     for (;;) {
       if (state.drained()) return 'drained';
+      if (state.fatal && state.running.size === 0 && state.hasQueued()) {
+        await this.failOpenUnits(state.fatal);
+        continue;
+      }
       if (this.mustContinue()) {
         await condition(() => state.running.size === 0);
         return 'continue';
@@ -228,7 +232,7 @@ export class BackfillJob {
         void this.runUnit(ref, retry);
         continue;
       }
-      await condition(() => state.drained() || this.mustContinue() || state.canStart(this.concurrency));
+      await condition(() => state.drained() || this.mustContinue() || state.canStart(this.concurrency) || (!!state.fatal && state.running.size === 0));
     }
   }
 
@@ -270,6 +274,7 @@ export class BackfillJob {
         return;
       }
       const { code, message } = describeFailure(err);
+      if (isJobWideFailure(code)) state.fatal ??= { code, message };
       try {
         const row = await this.book.markUnitFailed({ jobId, unitNo: ref.unitNo, code, message });
         // Postgres may know better: an attempt that committed the unit's end before its result was lost.
@@ -282,6 +287,14 @@ export class BackfillJob {
       }
     }
     state.touch(nowIso());
+  }
+
+  /** A job-wide failure: the units not finished fail with it at once, in one statement. */
+  private async failOpenUnits(fatal: { code: FailureCode; message: string }): Promise<void> {
+    const unitNos = await this.book.failOpenUnits({ jobId: this.jobId, code: fatal.code, message: fatal.message });
+    this.state.failedOpen(unitNos);
+    this.state.touch(nowIso());
+    log.warn('job-wide failure: open units failed at once', { code: fatal.code, units: unitNos.length });
   }
 
   /** Phase 3: the units are all finished. False when a retry arrived while the handlers still running finished. */
@@ -303,7 +316,8 @@ export class BackfillJob {
     // The window opens with the status that announces it: nobody sees one without the other.
     if (waitForRetries) state.retryDeadline ??= this.retryDeadlineFromNow();
     if (state.status === outcome) return { write: null, waitForRetries };
-    const error = outcome === 'completed' ? null : `${state.failed.size} of ${state.unitsTotal} units failed`;
+    const error =
+      outcome === 'completed' ? null : state.fatal ? `${state.fatal.code}: ${state.fatal.message}` : `${state.failed.size} of ${state.unitsTotal} units failed`;
     return { write: this.setStatus(outcome, error), waitForRetries };
   }
 

@@ -55,6 +55,8 @@ export class JobState {
    * was overwritten by `running` but still held the units until a resume. Only those replays set it.
    */
   legacyHold = false;
+  /** A job-wide failure (bad_key): no unit starts after it, and the units not finished fail with it. */
+  fatal: { code: FailureCode; message: string } | null = null;
   startedAt: string;
   updatedAt: string;
   run = 1;
@@ -122,7 +124,7 @@ export class JobState {
   }
 
   canStart(concurrency: number): boolean {
-    return !this.paused && !this.legacyHold && this.running.size < concurrency && this.hasQueued();
+    return !this.paused && !this.legacyHold && !this.fatal && this.running.size < concurrency && this.hasQueued();
   }
 
   /** Nothing running, nothing queued, no retry about to be queued: the units are all finished. */
@@ -161,8 +163,17 @@ export class JobState {
     this.running.delete(unitNo);
   }
 
+  /** The units not finished failed with the job-wide failure (failOpenUnits): nothing is left to start. */
+  failedOpen(unitNos: readonly number[]): void {
+    this.retryQueue = [];
+    this.nextUnitNo = this.unitsTotal;
+    for (const no of unitNos) this.failed.add(no);
+  }
+
   /** Synchronous half of a retry: the units leave `failed` at once so a second request cannot take them too. */
   beginRequeue(unitNos: readonly number[]): void {
+    // Asking for a retry says the cause is fixed (a new key): units may start again.
+    this.fatal = null;
     for (const no of unitNos) this.failed.delete(no);
     this.requeueing += unitNos.length;
   }
@@ -199,6 +210,7 @@ export class JobState {
 
   /** The status the units add up to once they are all finished. */
   outcome(): JobStatus {
+    if (this.fatal) return 'failed';
     if (this.failed.size === 0) return 'completed';
     return this.failed.size === this.unitsTotal ? 'failed' : 'completed_with_errors';
   }

@@ -60,6 +60,10 @@ export type ValidationRule = (typeof VALIDATION_RULES)[number];
 export const VALIDATION_MODES = ['record', 'strict'] as const;
 export type ValidationMode = (typeof VALIDATION_MODES)[number];
 
+/** Failures that are the job's, not a unit's: the first one fails every unit not finished at once. */
+export const JOB_WIDE_FAILURE_CODES = ['bad_key'] as const satisfies readonly FailureCode[];
+export const isJobWideFailure = (code: string): boolean => (JOB_WIDE_FAILURE_CODES as readonly string[]).includes(code);
+
 /** Per-unit activity timing, from the worker's config (see initJob); carried across continue-as-new. */
 export interface UnitTimeouts {
   unitDeadlineSeconds: number;

@@ -138,3 +138,21 @@ describe('JobState: one status, one way back from Postgres', () => {
     expect([s.drained(), s.outcome()]).toEqual([true, 'completed_with_errors']);
   });
 });
+
+describe('JobState: a job-wide failure', () => {
+  it('starts nothing after it, fails the open units at once, names the job failed, and clears on a retry', () => {
+    const s = new JobState(input, 'now');
+    s.status = 'running';
+    s.takeNext();
+    s.fatal = { code: 'bad_key', message: 'Unknown API Key' };
+    s.unitFailed(0, 'bad_key', 'Unknown API Key', 'now', { barsFetched: 0, barsInserted: 0 });
+    expect([s.canStart(2), s.hasQueued(), s.drained()]).toEqual([false, true, false]);
+    s.failedOpen([1, 2, 3, 4, 5]);
+    expect([s.hasQueued(), s.drained(), s.outcome()]).toEqual([false, true, 'failed']);
+    expect(s.counts()).toEqual({ pending: 0, running: 0, completed: 0, failed: 6, cancelled: 0 });
+    s.beginRequeue([0, 1, 2, 3, 4, 5]);
+    expect(s.fatal).toBeNull();
+    s.endRequeue([0, 1, 2, 3, 4, 5], [0, 1, 2, 3, 4, 5], { barsFetched: 0, barsInserted: 0 });
+    expect([s.canStart(2), s.takeNext().ref.unitNo]).toEqual([true, 0]);
+  });
+});
