@@ -1,7 +1,13 @@
 // The ledger against the bars table: for every New York date of a series, the ledger's bar count
 // and first/last bar equal what is stored, so a test can prove the ledger exact after any run.
 import { expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../src/db/pool.js';
+import { insertJob } from '../../src/db/insert-job.js';
+import type { ValidationMode } from '../../workflows/vocabulary.js';
+import { resultOf, startBackfill } from '../helpers/worker.js';
+import type { WorkflowStack } from '../helpers/workflow-stack.js';
+import { unitRows } from '../workflow/support.js';
 
 export interface StoredDay {
   day: string;
@@ -45,4 +51,20 @@ export async function ledgerStates(pool: Pool, symbol: string, timeframe: string
     [symbol, timeframe],
   );
   return Object.fromEntries(rows.map((r) => [r.day, r.state]));
+}
+
+/** Runs a one-symbol job as the API would start it (its row first, with its validation mode). */
+export async function runOneSymbolJob(
+  stack: WorkflowStack,
+  symbol: string,
+  range: { timeframes: string[]; startDate: string; endDate: string },
+  validation: ValidationMode,
+) {
+  const jobId = randomUUID();
+  await insertJob(stack.db.pool, {
+    jobId, workflowId: `backfill-${jobId}`, idempotencyKey: null, requestFingerprint: null, symbols: [symbol], timeframes: range.timeframes,
+    startDate: range.startDate, endDate: range.endDate, adjusted: true, concurrency: 1, unitsTotal: range.timeframes.length, validation,
+  });
+  const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, symbols: [symbol], ...range }));
+  return { jobId, result, units: await unitRows(stack.db.pool, jobId) };
 }

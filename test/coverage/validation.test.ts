@@ -4,13 +4,9 @@
 // names the violation, and stores none of the page.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { insertJob } from '../../src/db/insert-job.js';
-import { resultOf, startBackfill } from '../helpers/worker.js';
 import { useWorkflowStack } from '../helpers/workflow-stack.js';
-import { unitRows } from '../workflow/support.js';
-import { ledgerStates } from './ledger-support.js';
+import { ledgerStates, runOneSymbolJob } from './ledger-support.js';
 
 const ny = (date: string) => Date.parse(`${date}T00:00:00-04:00`);
 // 2024-07-01..05: the 2nd opens above its high; 07-04 is Independence Day.
@@ -31,16 +27,7 @@ async function fixedPolygon() {
 describe('validation on ingest', () => {
   const stack = useWorkflowStack('validate', { upstream: fixedPolygon });
   const range = { timeframes: ['1d'], startDate: '2024-07-01', endDate: '2024-07-05' };
-  const run = async (symbol: string, validation: 'record' | 'strict') => {
-    const jobId = randomUUID();
-    // As the API does: the job row first (with its validation mode), then the workflow.
-    await insertJob(stack.db.pool, {
-      jobId, workflowId: `backfill-${jobId}`, idempotencyKey: null, requestFingerprint: null, symbols: [symbol], timeframes: range.timeframes,
-      startDate: range.startDate, endDate: range.endDate, adjusted: true, concurrency: 1, unitsTotal: 1, validation,
-    });
-    const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, symbols: [symbol], ...range }));
-    return { jobId, result, units: await unitRows(stack.db.pool, jobId) };
-  };
+  const run = (symbol: string, validation: 'record' | 'strict') => runOneSymbolJob(stack, symbol, range, validation);
   const storedBars = async (symbol: string) =>
     (await stack.db.pool.query(`SELECT count(*)::int AS n FROM bars JOIN series USING (series_id) WHERE symbol = $1`, [symbol])).rows[0].n;
 
