@@ -19,6 +19,7 @@ import { runOldDesign, type OldDesignRun } from './old-design.js';
 import { startPollers, type PollResult } from './status-latency.js';
 import { RateSampler, type RateResult } from './rate-limit.js';
 import { hotPath } from './hotpath.js';
+import { requestsPerUnit } from './requests-per-unit.js';
 import { renderTable, renderMarkdown, writeReport, type Report } from './report.js';
 import { summarizeProfiles, profilesIn, renderProfile, hrUs } from './profile.js';
 import { fmt, max, median, sleep } from './stats.js';
@@ -43,7 +44,7 @@ const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
-const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit'] as const;
+const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit'] as const;
 type Figure = (typeof FIGURES)[number];
 const ONLY = option('only')
   ?.split(',')
@@ -511,6 +512,12 @@ async function main() {
       rows.push({ fig: 'rate-limit', metric: '  req/min from the POST (job start-up included)', value: rr.rpmFromPost, unit: 'req/min', ratio: rr.rpmFromPost / R.R, ratioOf: 'R', runs: [rr.rpmFromPost] });
       report.details.rate = { ...rr, units: req.symbols.length * req.timeframes.length, job: slim(m) };
       if (m.status !== 'completed') report.errors.push(`rate-limited job ${m.jobId} ended ${m.status}`);
+    }
+
+    if (want('requests-per-unit')) {
+      const r = await requestsPerUnit(stack.sim.url, SIM_KEY);
+      rows.push(...r.rows);
+      report.details.requestsPerUnit = r.details;
     }
 
     // -------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // its window planner with the configured page limit (a bar wider than a page, like `999q`, could
 // never be requested without silent truncation). A job never fails later on a label that passed.
 import { SUPPORTED_TIMEFRAMES, parseTimeframe } from '../polygon/timeframes.js';
-import { windowCapacity } from '../polygon/windows.js';
+import { windowCapacity } from '../planner/windows.js';
 
 export const TIMEFRAME_HINT = `is not a supported timeframe (<N><unit>, unit one of s m h d w mo q y; e.g. ${SUPPORTED_TIMEFRAMES.join(', ')})`;
 

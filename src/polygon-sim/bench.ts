@@ -8,12 +8,15 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createNodeTransport, PolygonClient, parseDateToDay, parseTimeframe, planWindows } from '../polygon/index.js';
+import { CalendarSet } from '../calendar/index.js';
+import { planWindows } from '../planner/index.js';
+import { createNodeTransport, PolygonClient, parseDateToDay, parseTimeframe } from '../polygon/index.js';
 import { expectedBarCount } from './expected.js';
 import { startPolygonSim } from './start.js';
 
 const [ticker = 'AAPL', label = '1m', from = '2023-01-01', to = '2023-12-31'] = process.argv.slice(2);
 const tf = parseTimeframe(label);
+const cal = new CalendarSet().forTicker(ticker);
 const bars = expectedBarCount(ticker, tf, from, to, true);
 const fmt = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en-US')}`;
 
@@ -30,11 +33,11 @@ async function serving(): Promise<void> {
   // In-process on purpose: this process's CPU time is then the server's (plus reading the bytes).
   const sim = await startPolygonSim({ thread: false });
   const transport = createNodeTransport();
-  const urls = [...planWindows(tf, parseDateToDay(from)!, parseDateToDay(to)!, 50_000)].map(
+  const urls = [...planWindows(cal, tf, parseDateToDay(from)!, parseDateToDay(to)!, 50_000)].map(
     (w) => new URL(`${sim.url}/v2/aggs/ticker/${encodeURIComponent(ticker)}/range/${tf.multiplier}/${tf.timespan}/${w.from}/${w.to}?adjusted=true&sort=asc&limit=50000`),
   );
   // Warm the JIT on another ticker first, so "cold" measures generation, not compilation.
-  for (const w of planWindows(tf, parseDateToDay(from)!, parseDateToDay(from)! + 90, 50_000)) {
+  for (const w of planWindows(cal, tf, parseDateToDay(from)!, parseDateToDay(from)! + 90, 50_000)) {
     const url = new URL(`${sim.url}/v2/aggs/ticker/WARMUP/range/${tf.multiplier}/${tf.timespan}/${w.from}/${w.to}?limit=50000`);
     await transport.request({ url, headers: { authorization: 'Bearer bench' }, connectTimeoutMs: 5_000, requestTimeoutMs: 120_000, path: '', scrub: (s) => s });
   }

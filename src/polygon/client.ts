@@ -1,3 +1,5 @@
+import { CalendarSet } from '../calendar/set.js';
+import { planWindows, windowDays, type RequestWindow } from '../planner/windows.js';
 import { BadKeyError, BadRequestError, MalformedResponseError, NotEntitledError, UnknownTickerError } from './errors.js';
 import { parseAggsBody } from './parse.js';
 import { redact, safePath } from './redact.js';
@@ -6,7 +8,6 @@ import { nyDayOf, parseDateToDay } from './time.js';
 import { isTimespan, MAX_MULTIPLIER } from './timeframes.js';
 import { createFetchTransport, createNodeTransport, type Transport, type TransportResponse } from './transport.js';
 import type { AggsQuery, Page, ResumeCursor } from './types.js';
-import { planWindows, windowDays, type RequestWindow } from './windows.js';
 
 export const DEFAULT_LIMIT = 50_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -43,6 +44,8 @@ export interface PolygonClientOptions {
   verifyEmptyTicker?: boolean;
   /** Replaces the HTTP layer entirely (tests). */
   transport?: Transport;
+  /** The exchange calendars windows are packed by (default: a set of this client's own). */
+  calendars?: CalendarSet;
 }
 
 /**
@@ -67,6 +70,7 @@ export class PolygonClient {
   readonly #transport: Transport;
   readonly #headers: Record<string, string>;
   readonly #scrub: (s: string) => string;
+  readonly #calendars: CalendarSet;
 
   constructor(opts: PolygonClientOptions) {
     let base: URL;
@@ -95,6 +99,7 @@ export class PolygonClient {
     this.#headers = { accept: 'application/json', 'user-agent': 'polygon-backfill/0.1' };
     if (apiKey !== undefined) this.#headers.authorization = `Bearer ${apiKey}`;
     this.#scrub = (s) => redact(s, apiKey);
+    this.#calendars = opts.calendars ?? new CalendarSet();
   }
 
   /** Pages of bars for the query in ascending time, resuming strictly after `resume` (never yields a bar with t <= resume.afterTs). */
@@ -139,7 +144,8 @@ export class PolygonClient {
     let cursor: ResumeCursor = resume;
     let seenData = resume !== null;
     let tickerChecked = false;
-    for (const w of planWindows(q.timeframe, fromDay, toDay, this.#limit, resume === null ? null : resume.afterTs)) {
+    const cal = this.#calendars.forTicker(q.ticker);
+    for (const w of planWindows(cal, q.timeframe, fromDay, toDay, this.#limit, resume === null ? null : resume.afterTs)) {
       let url: URL | null = this.#aggsUrl(q, w);
       const span = windowDays(w);
       // Later pages of a window start where the previous one's last bar was (that date continues).

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/api/app.js';
 import { parseTimeframe } from '../../src/polygon/timeframes.js';
-import { windowCapacity } from '../../src/polygon/windows.js';
+import { windowCapacity } from '../../src/planner/windows.js';
 import { isCalendarDate } from '../../src/api/dates.js';
 import { backfillCase, controlCase, otherRouteCase, type FuzzCase } from './harness/fuzz.js';
 import { rng } from './harness/random.js';

@@ -67,7 +67,8 @@ function assertAscendingUnique(bars: Bar[]): void {
 
 describe('fetching ranges', () => {
   it('returns exactly the expected bars across several windows and several pages per window, over DST', async () => {
-    // limit 3000 minute bars: 2-day windows; the server pages every 700 results on top.
+    // limit 3000 minute bars: windows of 3 sessions (2,880 extended-hours minutes) by the calendar,
+    // weekends riding along; the server pages every 700 results on top.
     sim.setOptions({ maxResultsPerPage: 700 });
     try {
       const requests: RequestInfo[] = [];
@@ -78,7 +79,8 @@ describe('fetching ranges', () => {
       expect(bars).toEqual(want);
       assertAscendingUnique(bars);
       expect(requests.filter((r) => r.path.includes('cursor=')).length).toBeGreaterThan(0);
-      expect(new Set(requests.map((r) => r.path.split('?')[0]!.split('/').slice(-2).join('/'))).size).toBeGreaterThan(5);
+      const ranges = requests.filter((r) => !r.path.includes('cursor=')).map((r) => r.path.split('?')[0]!.split('/').slice(-2).join('/'));
+      expect(ranges).toEqual(['2024-03-04/2024-03-06', '2024-03-07/2024-03-11', '2024-03-12/2024-03-14', '2024-03-15/2024-03-15']);
       expect(pages.length).toBe(requests.filter((r) => r.kind === 'aggs').length);
       for (const r of requests) expect(r.path).toMatch(/limit=3000|cursor=/);
       c.close();
@@ -141,7 +143,9 @@ describe('fetching ranges', () => {
   });
 
   it('keeps the cursor on empty pages and yields them (holidays, weekends)', async () => {
-    const c = client({ limit: 1_500 });
+    // 500 minutes is under one session, so windows are cut by the clock and some fall on closed days
+    // (whole-date windows never do: closed days ride along with a session).
+    const c = client({ limit: 500 });
     const { pages } = await collect(c, q('AAPL', '1m', '2024-03-28', '2024-04-01'));
     const cursors = pages.map((p) => (p.cursor ? p.cursor.afterTs : null));
     expect(pages.some((p) => p.bars.length === 0)).toBe(true);

@@ -1,0 +1,4 @@
+// Request planning (pure: no I/O, no clock): request -> units -> windows -> request count -> ETA.
+export { planWindows, sessionBaseBars, windowCapacity, windowDays, type RequestWindow } from './windows.js';
+export { expectedBars } from './bars.js';
+export { planBackfill, PLAN_STRATEGIES, type Plan, type PlanRequest, type PlanStrategy, type UnitPlan } from './plan.js';
