@@ -111,7 +111,7 @@ export class PolygonClient {
   plannedRequests(q: AggsQuery): number {
     const { fromDay, toDay } = validateQuery(q);
     let n = 0;
-    for (const _ of planWindows(q.timeframe, fromDay, toDay, this.#limit, null)) n++;
+    for (const _ of planWindows(this.#calendars.forTicker(q.ticker), q.timeframe, fromDay, toDay, this.#limit, null)) n++;
     return n;
   }
 
