@@ -100,7 +100,8 @@ describe('waiting for the shared rate limiter is work, not failure', () => {
 
   it('five units queued on the limiter all complete, each waiting longer than its deadline between pages', async () => {
     const jobId = randomUUID();
-    const range = { symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'META'], timeframes: ['1d'], startDate: '2024-03-01', endDate: '2024-03-25' };
+    // 30 sessions: three windows of ten daily bars each (windows packed by the calendar).
+    const range = { symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'META'], timeframes: ['1d'], startDate: '2024-03-01', endDate: '2024-04-12' };
     const result = await resultOf(await startBackfill(client(), taskQueue, { jobId, ...range, concurrency: 5 }));
     expect(result.counts).toEqual({ pending: 0, running: 0, completed: 5, failed: 0, cancelled: 0 });
     const units = await unitRows(db.pool, jobId);
