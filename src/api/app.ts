@@ -42,7 +42,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     now,
     links,
     workflows,
-    status: createStatusView({ pool: deps.pool, workflows, links, now, retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS, onLookup: deps.metrics?.statusLookup }),
+    status: createStatusView({ pool: deps.pool, workflows, links, now, logger, retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS, onLookup: deps.metrics?.statusLookup }),
   };
   const schemas = createRequestSchemas({
     maxSymbols: config.API_MAX_SYMBOLS,

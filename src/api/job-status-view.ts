@@ -5,10 +5,12 @@ import type { Pool } from '../db/pool.js';
 import { getJob, type JobRow } from '../db/job-queries.js';
 import { getUnitSummary, listUnits, type UnitRecord } from '../db/unit-queries.js';
 import { jobQuality } from '../db/job-quality.js';
-import type { Progress } from '../../workflows/messages.js';
+import { workflowIdForJob, type Progress } from '../../workflows/messages.js';
 import { isFinal, isRestartable } from './job-states.js';
 import { createSingleFlight } from './single-flight.js';
-import type { Workflows } from './temporal.js';
+import type { RunState, Workflows } from './temporal.js';
+import type { Logger } from '../logger.js';
+import { reconcileIfEnded } from './workflow-ended.js';
 import { dateRangeOf, iso, progressPct, unitCounts, unitJson, type Links } from './presenters.js';
 import type { FailureRow, JobStatusResponse, UnitCountsBody } from './schemas.js';
 
@@ -20,6 +22,12 @@ export const STATUS_TTL_MS = 250;
 export const STATUS_STALE_MS = 2_000;
 /** After a failed query (no worker), Postgres answers alone for this long before trying again. */
 export const QUERY_BACKOFF_MS = 3_000;
+/**
+ * How long Temporal's word that a run is open holds before it is described again. A closed run is
+ * remembered longer: it is never queried (a query makes a worker replay the whole history).
+ */
+export const RUN_OPEN_TTL_MS = 2_000;
+export const RUN_CLOSED_TTL_MS = 60_000;
 
 /** An answer and its JSON bytes, serialised once and sent to every poller that shares it. */
 export interface StatusAnswer {
@@ -39,6 +47,7 @@ export function createStatusView(deps: {
   workflows: Workflows;
   links: Links;
   now: () => Date;
+  logger: Logger;
   /** JOB_RETRY_WINDOW_SECONDS: how long a job that ended with failures may still be open. */
   retryWindowSeconds: number;
   /** Told, per answer, whether it came from the cache (true) or needed its own load (metrics). */
@@ -56,21 +65,42 @@ export function createStatusView(deps: {
   }
 
   const progress = createSingleFlight<Progress | null>({ ttlMs: (p) => (p ? STATUS_TTL_MS : QUERY_BACKOFF_MS) });
+  // null: Temporal did not answer; Postgres answers alone until the next try.
+  const runs = createSingleFlight<RunState | null>({
+    ttlMs: (r) => (r === null ? QUERY_BACKOFF_MS : r.state === 'open' ? RUN_OPEN_TTL_MS : RUN_CLOSED_TTL_MS),
+  });
+
+  /**
+   * The live progress only from a run Temporal describes as open; a job whose run ended outside
+   * the product while its row says it runs is reconciled first (and then answered from Postgres).
+   */
+  async function liveOf(job: JobRow): Promise<{ job: JobRow; live: Progress | null }> {
+    if (!mayBeOpen(job)) return { job, live: null };
+    const run = await runs.get(job.workflowId, () => workflows.runState(job.workflowId).catch(() => null));
+    if (run === null) return { job, live: null };
+    if (run.state === 'open') return { job, live: await readProgress(job.jobId) };
+    if (isFinal(job.status)) return { job, live: null };
+    runs.delete(job.workflowId);
+    return { job: await reconcileIfEnded(deps, job), live: null };
+  }
   const answers = createSingleFlight<StatusAnswer | null>({ ttlMs: () => STATUS_TTL_MS, staleMs: STATUS_STALE_MS });
 
   function readProgress(jobId: string): Promise<Progress | null> {
     return progress.get(jobId, () => workflows.progress(jobId));
   }
 
-  async function build(job: JobRow): Promise<JobStatusResponse> {
-    const [summary, details, failed, running, live, quality] = await Promise.all([
-      getUnitSummary(pool, job.jobId),
-      listUnits(pool, job.jobId, { limit: DETAILS_LIMIT }),
-      listUnits(pool, job.jobId, { status: 'failed', limit: FAILURES_LIMIT }),
-      listUnits(pool, job.jobId, { status: 'running', limit: 20 }),
-      mayBeOpen(job) ? readProgress(job.jobId) : Promise.resolve(null),
-      jobQuality(pool, job.jobId),
-    ]);
+  async function build(row: JobRow): Promise<JobStatusResponse> {
+    const rows = (jobId: string) =>
+      Promise.all([
+        getUnitSummary(pool, jobId),
+        listUnits(pool, jobId, { limit: DETAILS_LIMIT }),
+        listUnits(pool, jobId, { status: 'failed', limit: FAILURES_LIMIT }),
+        listUnits(pool, jobId, { status: 'running', limit: 20 }),
+        jobQuality(pool, jobId),
+      ]);
+    const [{ job, live }, first] = await Promise.all([liveOf(row), rows(row.jobId)]);
+    // A reconciliation just closed units: read them again, so that the answer and the rows agree.
+    const [summary, details, failed, running, quality] = job === row ? first : await rows(job.jobId);
 
     const durable = unitCounts(job.unitsTotal, summary);
     const units: UnitCountsBody = live ? { total: job.unitsTotal, ...live.counts } : durable;
@@ -153,6 +183,7 @@ export function createStatusView(deps: {
     invalidate(jobId) {
       answers.delete(jobId);
       progress.delete(jobId);
+      runs.delete(workflowIdForJob(jobId));
     },
   };
 }

@@ -59,6 +59,9 @@ function searchAttributes(job: JobRow) {
   ];
 }
 
+/** What Temporal says of a job's workflow: running, closed (with its Temporal status), or unknown to it. */
+export type RunState = { state: 'open' } | { state: 'closed'; status: string } | { state: 'gone' };
+
 export interface Workflows {
   /**
    * Starts the job's workflow, or finds it already started. USE_EXISTING makes a repeated start
@@ -73,6 +76,8 @@ export interface Workflows {
   restartForRetry(job: JobRow, retry: RetryRequest): Promise<void>;
   /** True when the workflow has an open run; false when closed or never started. */
   isOpen(workflowId: string): Promise<boolean>;
+  /** Describes the latest run (no worker involved, unlike a query). */
+  runState(workflowId: string): Promise<RunState>;
   /**
    * The updates throw WorkflowUpdateRPCTimeoutOrCancelledError when no worker answers within
    * `updateMs`; the signals are their fire-and-forget twins for that case.
@@ -92,6 +97,16 @@ export function createWorkflows(client: Client, config: Config, timeouts: Tempor
   const call = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeouts.callMs, fn);
   const update = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeouts.updateMs, fn);
   const handle = (workflowId: string) => client.workflow.getHandle(workflowId);
+
+  async function runState(workflowId: string): Promise<RunState> {
+    try {
+      const d = await call(() => handle(workflowId).describe());
+      return d.status.name === 'RUNNING' ? { state: 'open' } : { state: 'closed', status: d.status.name };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { state: 'gone' };
+      throw err;
+    }
+  }
 
   return {
     async ensureStarted(job) {
@@ -125,15 +140,8 @@ export function createWorkflows(client: Client, config: Config, timeouts: Tempor
       );
     },
 
-    async isOpen(workflowId) {
-      try {
-        const d = await call(() => handle(workflowId).describe());
-        return d.status.name === 'RUNNING';
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    },
+    isOpen: async (workflowId) => (await runState(workflowId)).state === 'open',
+    runState,
 
     pause: (workflowId) => update(() => handle(workflowId).executeUpdate(pauseUpdate)),
     resume: (workflowId) => update(() => handle(workflowId).executeUpdate(resumeUpdate)),

@@ -17,7 +17,7 @@ import type {
   VocabularyResponse,
 } from '../../src/api/schemas.js';
 import * as vocab from '../../workflows/vocabulary.js';
-import { countWorkflows, createHarness, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
+import { countWorkflows, createHarness, openWorkflowFor, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
 
 let h: Harness;
 // Deadlines for calls to a dead or worker-less Temporal, so those tests take seconds, not minutes.
@@ -339,6 +339,7 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
     const units = gridUnits(symbols, ['1d', '1h'], (i) => (i < 100 ? 'completed' : i < 110 ? 'failed' : i < 112 ? 'running' : 'pending'));
     for (const u of units) if (u.status === 'failed') Object.assign(u, { errorCode: 'not_entitled', errorMessage: `not entitled to ${u.symbol}` });
     const jobId = await seedJob(h.db.pool, { status: 'running', symbols, timeframes: ['1d', '1h'], units, startedAt: new Date(Date.now() - 100_000) });
+    await openWorkflowFor(h, jobId);
     const { res, json } = await getJson(`/api/v1/backfill/status/${jobId}`);
     expect(res.status).toBe(200);
     expect(json.live).toBe(false);
@@ -370,6 +371,31 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
     expect(json).toMatchObject({ status: 'cancelled', units: { total: 8, completed: 3, failed: 1, cancelled: 4 }, progress_pct: 50 });
     const recent = await getJson<RecentJobs>('/api/v1/backfill/recent?status=cancelled');
     expect(recent.json.jobs.find((j) => j.job_id === jobId)?.progress_pct).toBe(50);
+  });
+
+  it('a running job whose workflow Temporal does not know (lost) is closed as failed; cancel and retry then see it failed', async () => {
+    const units = gridUnits(['AAPL', 'MSFT'], ['1d', '1h'], (i) => (i < 1 ? 'completed' : i < 2 ? 'running' : 'pending'));
+    // Never started in Temporal: as after retention or a wiped dev server.
+    const jobId = await seedJob(h.db.pool, { status: 'running', symbols: ['AAPL', 'MSFT'], timeframes: ['1d', '1h'], units, createdAt: new Date(Date.now() - 120_000) });
+    const { json } = await getJson(`/api/v1/backfill/status/${jobId}`);
+    expect(json).toMatchObject({ status: 'failed', live: false, units: { total: 4, completed: 1, running: 0, pending: 0, failed: 3 } });
+    expect(json.error).toMatch(/was lost/);
+    expect(json.failures.map((f) => f.code)).toEqual(['internal', 'internal', 'internal']);
+    expect((await jobRow(jobId)).status).toBe('failed');
+    const cancel = await post(`/api/v1/backfill/${jobId}/cancel`);
+    expect(cancel.status).toBe(409);
+    expect((await readJson<ErrorResponse>(cancel)).error.message).toMatch(/has no running workflow/);
+    // A fresh pending job is left alone: its start may still be on its way to Temporal.
+    const fresh = await seedJob(h.db.pool, { status: 'pending', symbols: ['AAPL'], timeframes: ['1d'], units: gridUnits(['AAPL'], ['1d'], () => 'pending'), startedAt: null });
+    expect((await getJson(`/api/v1/backfill/status/${fresh}`)).json.status).toBe('pending');
+  });
+
+  it('pause on a running job whose workflow is gone closes it and says why', async () => {
+    const jobId = await seedJob(h.db.pool, { status: 'running', symbols: ['AAPL'], timeframes: ['1d'], units: gridUnits(['AAPL'], ['1d'], () => 'running'), createdAt: new Date(Date.now() - 120_000) });
+    const res = await post(`/api/v1/backfill/${jobId}/pause`);
+    expect(res.status).toBe(409);
+    expect((await readJson<ErrorResponse>(res)).error.message).toMatch(/is failed: workflow \S+ was lost/);
+    expect((await jobRow(jobId)).status).toBe('failed');
   });
 
   it('a finished job reports 100% and no ETA wait', async () => {

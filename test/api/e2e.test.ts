@@ -3,7 +3,7 @@
 // Polygon simulator, Postgres and the Temporal dev server. A job is started, polled to
 // completion, its not-entitled units retried after the simulator is fixed (after the workflow
 // closed, and while it waits in its retry window), and another job is paused, resumed and cancelled.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,15 @@ import type { BackfillStarted, ControlResponse, JobStatusResponse, RecentJobs, R
 import { createTestDatabase, temporalAddress, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
 import { connectClient, startTestWorker, type TestWorker } from '../helpers/worker.js';
 
+// @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
+import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
+
 const API_KEY = 'e2e-api-key-0123456789';
+
+/** The real Temporal CLI, as an operator would use it against the job's workflow. */
+function temporalCli(...args: string[]): string {
+  return execFileSync(ensureTemporalCli() as string, [...args, '--address', temporalAddress()], { encoding: 'utf8' });
+}
 const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -241,6 +249,53 @@ describe('backfill API end to end', () => {
     expect((await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/cancel`)).status).toBe(409);
     expect((await call(apiWindow, 'POST', `/api/v1/backfill/${jobId}/retry`)).status).toBe(409);
     sim.setOptions({ faults: { notAuthorizedTickers: [] } });
+  });
+
+  it('a workflow terminated outside the product (the real Temporal CLI) leaves no job stuck; retry runs only what did not complete', async () => {
+    sim.setOptions({ latencyMs: 300, faults: { notAuthorizedTickers: [] } });
+    try {
+      const symbols = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6'];
+      const started = await call<BackfillStarted>(api, 'POST', '/api/v1/backfill', { symbols, start_date: '2024-01-02', end_date: '2024-03-28', concurrency: 1 });
+      const jobId = started.json.job_id;
+      await until('a unit to complete', async () => {
+        const s = await status(api, jobId);
+        return s.live && s.units.completed >= 1 && s;
+      });
+      temporalCli('workflow', 'terminate', '--workflow-id', `backfill-${jobId}`, '--reason', 'operator pressed terminate');
+
+      // The API sees the closed run, answers from Postgres and closes the job there.
+      const failed = await until('the job to read failed', async () => {
+        const s = await status(api, jobId);
+        return s.status === 'failed' && s;
+      }, 20_000);
+      expect(failed.live).toBe(false);
+      expect(failed.error).toMatch(/TERMINATED/);
+      expect(failed.units.running + failed.units.pending).toBe(0);
+      expect(failed.units.completed).toBeGreaterThanOrEqual(1);
+      expect(failed.units.completed + failed.units.failed).toBe(6);
+      const { rows } = await db.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM job_units WHERE job_id = $1 GROUP BY status', [jobId]);
+      expect(Object.fromEntries(rows.map((r) => [r.status, r.n]))).toEqual({ completed: failed.units.completed, failed: failed.units.failed });
+      const { rows: job } = await db.pool.query<{ status: string }>('SELECT status FROM jobs WHERE job_id = $1', [jobId]);
+      expect(job[0]!.status).toBe('failed');
+      const before = await call<UnitsPage>(api, 'GET', `/api/v1/backfill/${jobId}/units?status=completed`);
+
+      // Retry restarts it; the units that completed before the terminate are not fetched again.
+      const retried = await call<RetryResponse>(api, 'POST', `/api/v1/backfill/${jobId}/retry`, {});
+      expect(retried.status).toBe(202);
+      expect(retried.json).toMatchObject({ restarted: true, requeued: failed.units.failed });
+      const done = await until('the retried job to complete', async () => {
+        const s = await status(api, jobId);
+        return s.status === 'completed' && s;
+      }, 60_000);
+      expect(done.units).toEqual({ total: 6, pending: 0, running: 0, completed: 6, failed: 0, cancelled: 0 });
+      const after = await call<UnitsPage>(api, 'GET', `/api/v1/backfill/${jobId}/units?status=completed`);
+      for (const u of before.json.units) {
+        expect(after.json.units.find((x) => x.unit_no === u.unit_no)).toMatchObject({ attempts: u.attempts, completed_at: u.completed_at });
+      }
+
+    } finally {
+      sim.setOptions({ latencyMs: 0 });
+    }
   });
 
   it('pauses, resumes and cancels a running job; 50 concurrent pollers see a fast status', async () => {

@@ -9,7 +9,9 @@ import { createApp } from '../../src/api/app.js';
 import type { Pool } from '../../src/db/pool.js';
 import { workflowIdForJob } from '../../workflows/messages.js';
 import type { ErrorResponse } from '../../src/api/schemas.js';
-import type { TemporalTimeouts } from '../../src/api/temporal.js';
+import { inputForJob, type TemporalTimeouts } from '../../src/api/temporal.js';
+import { getJob } from '../../src/db/job-queries.js';
+import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
 
 export interface MakeAppOptions {
@@ -176,4 +178,15 @@ export async function readJson<T>(res: Response): Promise<T> {
 /** The `error` object of an error response. */
 export async function errorOf(res: Response): Promise<ErrorResponse['error']> {
   return (await readJson<ErrorResponse>(res)).error;
+}
+
+/**
+ * Starts the seeded job's workflow on the harness's task queue, which no worker polls: Temporal
+ * describes it as open while the API answers from Postgres (live: false), as when workers are down.
+ * Without it a seeded running job is a lost one, and the API closes it as failed.
+ */
+export async function openWorkflowFor(h: Pick<Harness, 'client' | 'config' | 'db'>, jobId: string): Promise<void> {
+  const job = await getJob(h.db.pool, jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  await h.client.workflow.start(BackfillWorkflow, { workflowId: job.workflowId, taskQueue: h.config.TEMPORAL_TASK_QUEUE, args: [inputForJob(job, h.config)] });
 }

@@ -6,7 +6,7 @@ import { createApp } from '../../src/api/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { Pool } from '../../src/db/pool.js';
 import type { JobStatusResponse } from '../../src/api/schemas.js';
-import { createHarness, gridUnits, readJson, seedJob, type Harness } from './harness.js';
+import { createHarness, gridUnits, openWorkflowFor, readJson, seedJob, type Harness } from './harness.js';
 
 describe('createSingleFlight', () => {
   const deferred = <T>() => {
@@ -81,6 +81,7 @@ describe('status under fifty concurrent pollers', () => {
       timeframes: ['1m', '5m', '1h', '1d'],
       units: gridUnits(symbols, ['1m', '5m', '1h', '1d'], (i) => (i < 6_000 ? 'completed' : i < 6_010 ? 'running' : i % 50 === 0 ? 'failed' : 'pending')),
     });
+    await openWorkflowFor(h, jobId);
     // Counts every statement the app sends, to see how many polls share one computation.
     const counting = { query: (...args: Parameters<Pool['query']>) => (queries++, (h.db.pool.query as (...a: unknown[]) => unknown)(...args)) } as unknown as Pool;
     app = createApp({ config: h.config, pool: counting, temporal: h.client, logger: createLogger({ LOG_LEVEL: 'silent' }) });

@@ -7,6 +7,7 @@ import { getJob, type JobRow } from '../../db/job-queries.js';
 import { countFailedUnits, listUnits } from '../../db/unit-queries.js';
 import type { RetryRequest } from '../../../workflows/messages.js';
 import { isFinal, isRestartable } from '../job-states.js';
+import { reconcileIfEnded } from '../workflow-ended.js';
 import type { Services } from '../context.js';
 import { badRequest, conflict, fromZodError, notFound } from '../errors.js';
 import { readJsonBody } from '../json-body.js';
@@ -55,6 +56,15 @@ async function loadJob(svc: Services, jobId: string): Promise<JobRow> {
   return job;
 }
 
+/** The 409 for a job with no open workflow, after closing it in Postgres if it still read as running. */
+async function noWorkflow(svc: Services, job: JobRow, action: string) {
+  const now = await reconcileIfEnded(svc, job);
+  svc.status.invalidate(job.jobId);
+  return now.status === job.status
+    ? conflict(`job ${job.jobId} has no running workflow; it cannot be ${action}`)
+    : conflict(`job ${job.jobId} is ${now.status}: ${now.error ?? 'its workflow has ended'}; it cannot be ${action}`);
+}
+
 function requireOpen(job: JobRow, action: string) {
   if (isFinal(job.status)) throw conflict(`job ${job.jobId} is ${job.status}; it cannot be ${action}`);
 }
@@ -70,7 +80,7 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
       requireOpen(job, action === 'pause' ? 'paused' : 'resumed');
       // Looking first tells "no workflow" (409) and "Temporal down" (503) apart from "no worker
       // answered the update", which all end in a timeout otherwise.
-      if (!(await workflows.isOpen(job.workflowId))) throw conflict(`job ${job_id} has no running workflow; it cannot be ${action}d`);
+      if (!(await workflows.isOpen(job.workflowId))) throw await noWorkflow(svc, job, `${action}d`);
       try {
         const progress = await (action === 'pause' ? workflows.pause(job.workflowId) : workflows.resume(job.workflowId));
         svc.status.invalidate(job_id);
@@ -91,7 +101,7 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
     // A job that ended with failures may still be open in its retry window: cancelling closes it.
     if (!isRestartable(job.status)) requireOpen(job, 'cancelled');
     // Cancelling a closed workflow succeeds silently, so look first: the user must hear 409.
-    if (!(await workflows.isOpen(job.workflowId))) throw conflict(`job ${job_id} has no running workflow; it cannot be cancelled`);
+    if (!(await workflows.isOpen(job.workflowId))) throw await noWorkflow(svc, job, 'cancelled');
     await workflows.cancel(job.workflowId);
     svc.status.invalidate(job_id);
     return c.json({ job_id, status: 'cancelling' as const }, 202);
@@ -141,7 +151,8 @@ export function controlRoutes(svc: Services, schemas: RequestSchemas) {
           else if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
-      if (!result) result = await restart(svc, await loadJob(svc, job_id), request);
+      // A job whose workflow ended outside the product is closed first, so that it restarts like any other.
+    if (!result) result = await restart(svc, await reconcileIfEnded(svc, await loadJob(svc, job_id)), request);
       svc.status.invalidate(job_id);
       return c.json(result, 202);
     },
