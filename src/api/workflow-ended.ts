@@ -3,22 +3,16 @@
 // API notices when Temporal says the run is closed or gone while Postgres says the job runs, and
 // closes the job in Postgres (src/db/reconcile-job.ts) so that status, cancel and retry answer
 // from the truth: the job is `failed`, and `/retry` restarts it for the units that did not complete.
-import type { Pool } from '../db/pool.js';
 import { getJob, type JobRow } from '../db/job-queries.js';
 import { reconcileJob } from '../db/reconcile-job.js';
-import type { Logger } from '../logger.js';
 import { isFinal } from './job-states.js';
-import type { RunState, Workflows } from './temporal.js';
+import type { Services } from './context.js';
+import type { RunState } from './temporal.js';
 
 /** A job row younger than this may be pending because its start is still on the way to Temporal. */
 export const START_GRACE_MS = 60_000;
 
-export interface EndedJobDeps {
-  pool: Pool;
-  workflows: Workflows;
-  logger: Logger;
-  now: () => Date;
-}
+export type EndedJobDeps = Pick<Services, 'pool' | 'workflows' | 'logger' | 'now'>;
 
 function reasonOf(job: JobRow, run: Exclude<RunState, { state: 'open' }>): string {
   return run.state === 'gone'

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupScenario, type Scenario } from './harness/scenario.js';
 import { waitForJobEnd, waitForPages } from './harness/stack.js';
-import { waitUntil } from './harness/proc.js';
+import { waitFor } from '../helpers/wait.js';
 import { waitForWorkflowClosed } from './harness/temporal.js';
 // @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
 import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
@@ -36,7 +36,7 @@ describe('scenario 10: workflow terminated outside the product', () => {
     report.inject(`terminated ${workflowId} with the Temporal CLI after ${pages} committed pages`);
     expect(await waitForWorkflowClosed(s.client, workflowId)).toBe('TERMINATED');
 
-    const failed = await waitUntil(
+    const failed = await waitFor(
       'the API to report the job failed',
       async () => {
         const r = await stack.http<StatusBody>('GET', `/api/v1/backfill/status/${jobId}`);
@@ -60,7 +60,7 @@ describe('scenario 10: workflow terminated outside the product', () => {
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ restarted: true, requeued: failed.units.failed });
     // The row still reads failed until the new run writes its status: wait for it to move on first.
-    await waitUntil('the restarted run to reopen the job', async () => (await db.pool.query<{ status: string }>('SELECT status FROM jobs WHERE job_id = $1', [jobId])).rows[0]?.status !== 'failed', 30_000);
+    await waitFor('the restarted run to reopen the job', async () => (await db.pool.query<{ status: string }>('SELECT status FROM jobs WHERE job_id = $1', [jobId])).rows[0]?.status !== 'failed', 30_000);
     expect(await waitForJobEnd(db.pool, jobId, 150_000, report, stack)).toBe('completed');
     await s.check([{ jobId, status: 'completed' }]);
     expect(stack.unexpectedExits()).toEqual([]);
