@@ -43,6 +43,8 @@ const schema = z.object({
   JOB_MAX_CONCURRENCY: int(1, 1_000).default(64),
   /** How long a job with failed units stays open for `retryFailed` before it closes. */
   JOB_RETRY_WINDOW_SECONDS: int(0).default(900),
+  /** A job estimated to take longer than this at POLYGON_RATE_LIMIT_RPM is refused unless `force` is set. */
+  JOB_MAX_ESTIMATED_HOURS: int(1).default(72),
   UNIT_DEADLINE_SECONDS: int(1).default(3_600),
   UNIT_HEARTBEAT_TIMEOUT_SECONDS: int(1).default(30),
 

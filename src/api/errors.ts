@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'request_timeout'
   | 'unsupported_media_type'
   | 'idempotency_key_reused'
+  | 'estimate_too_long'
   | 'rate_limited'
   | 'temporal_unavailable'
   | 'worker_unavailable'

@@ -97,6 +97,10 @@ function checkRange(limits: RequestLimits) {
   };
 }
 
+const force = z.boolean(expected('true or false')).openapi({
+  description: 'Start the job even when its estimate exceeds JOB_MAX_ESTIMATED_HOURS (otherwise refused with 422)',
+});
+
 // Query strings arrive as strings (or arrays when repeated): these adapt them to the JSON fields.
 const listParam = z
   .union([z.string(), z.array(z.string())], expected('a string or repeated parameters'))
@@ -130,6 +134,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       adjusted: z.boolean(expected('true or false')).default(true),
       concurrency: concurrency.default(limits.defaultConcurrency),
       validation: validationMode.default('record'),
+      force: force.default(false),
       },
       expected('a JSON object'),
     )
@@ -146,6 +151,7 @@ export function createRequestSchemas(limits: RequestLimits) {
     adjusted: boolParam.default(true),
     concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
     validation: singleParam().pipe(validationMode).default('record'),
+    force: boolParam.default(false),
   });
   const backfillQuery = backfillQueryFields.superRefine(checkRange(limits));
 
@@ -263,6 +269,13 @@ export const backfillStarted = z
     temporal_ui_url: z.string(),
     status_url: z.string(),
     idempotent_replay: z.boolean().openapi({ description: 'True when an Idempotency-Key matched an earlier request' }),
+    estimate: z
+      .object({
+        requests: z.number().int().openapi({ description: 'Polygon requests: one per request window of each unit' }),
+        duration_seconds: z.number().int().nullable().openapi({ description: 'At rate_limit_rpm; null when no rate limit is configured' }),
+        rate_limit_rpm: z.number().int().nullable().openapi({ description: 'POLYGON_RATE_LIMIT_RPM; null when unlimited' }),
+      })
+      .openapi({ description: 'What the job will ask of Polygon (a coarse estimate until a planner exists)' }),
   })
   .openapi('BackfillStarted');
 

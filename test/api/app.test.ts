@@ -17,7 +17,7 @@ import type {
   VocabularyResponse,
 } from '../../src/api/schemas.js';
 import * as vocab from '../../workflows/vocabulary.js';
-import { countWorkflows, createHarness, openWorkflowFor, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
+import { countJobs, countWorkflows, createHarness, openWorkflowFor, deadTemporalClient, errorOf, gridUnits, jsonHeaders, readJson, seedJob, type Harness } from './harness.js';
 
 let h: Harness;
 // Deadlines for calls to a dead or worker-less Temporal, so those tests take seconds, not minutes.
@@ -121,6 +121,44 @@ describe('health, readiness, docs', () => {
     const doc = (await getJson<OpenAPIObject>('/openapi.json')).json;
     const props = (doc.components!.schemas as Record<string, SchemaObject>).Vocabulary!.properties as Record<string, SchemaObject>;
     expect((props.unit_statuses!.items as SchemaObject).enum).toEqual([...vocab.UNIT_STATUSES]);
+  });
+
+  it('POST answers with the estimate; a job past JOB_MAX_ESTIMATED_HOURS is refused with a 422 naming force, and starts with it', async () => {
+    const app = h.makeApp({ env: { POLYGON_RATE_LIMIT_RPM: '5', JOB_MAX_ESTIMATED_HOURS: '72' } });
+    const send = (path: string, b?: string) => app.request(path, { method: 'POST', ...(b === undefined ? {} : { body: b, headers: jsonHeaders() }) });
+    // Two symbols of daily bars over a month: one request each, 24 s at 5 a minute.
+    const small = await send('/api/v1/backfill', body({ symbols: ['EST1', 'EST2'] }));
+    expect(small.status).toBe(202);
+    expect((await readJson<BackfillStarted>(small)).estimate).toEqual({ requests: 2, duration_seconds: 24, rate_limit_rpm: 5 });
+
+    // 300 symbols of minute bars since 1970: tens of thousands of requests, weeks at 5 a minute.
+    const jobs = await countJobs(h.db.pool);
+    const huge = body({ symbols: Array.from({ length: 300 }, (_, i) => `H${i}`), timeframes: ['1m'], start_date: '1970-01-01' });
+    const refused = await send('/api/v1/backfill', huge);
+    expect(refused.status).toBe(422);
+    const err = (await readJson<ErrorResponse>(refused)).error;
+    expect(err).toMatchObject({ code: 'estimate_too_long', field: 'force' });
+    expect(err.message).toMatch(/estimated [\d,]+ requests, about [\d.]+ (days|years) at POLYGON_RATE_LIMIT_RPM=5, more than JOB_MAX_ESTIMATED_HOURS=72 h/);
+    expect(err.message).toContain('"force": true');
+    expect(await countJobs(h.db.pool)).toBe(jobs);
+
+    const forced = await send('/api/v1/backfill', huge.replace(/}$/, ', "force": true}'));
+    expect(forced.status).toBe(202);
+    const f = await readJson<BackfillStarted>(forced);
+    expect(f.estimate.requests).toBeGreaterThan(72 * 60 * 5);
+    expect(f.estimate.duration_seconds).toBeGreaterThan(72 * 3600);
+    // The query-string form takes force too; a bad value names the field.
+    const q = 'symbols=Q1,Q2,Q3&timeframes=1m&start_date=1970-01-01&end_date=2024-01-31';
+    expect((await send(`/api/v1/backfill?${q}&force=maybe`)).status).toBe(400);
+    expect((await send(`/api/v1/backfill?${q}`)).status).toBe(202);
+    const manyQ = `symbols=${Array.from({ length: 300 }, (_, i) => `K${i}`).join(',')}&timeframes=1m&start_date=1970-01-01&end_date=2024-01-31`;
+    expect((await send(`/api/v1/backfill?${manyQ}`)).status).toBe(422);
+    expect((await send(`/api/v1/backfill?${manyQ}&force=true`)).status).toBe(202);
+    // Documented like every field.
+    const doc = await readJson<OpenAPIObject>(await app.request('/openapi.json'));
+    const schemas = doc.components!.schemas as Record<string, SchemaObject>;
+    expect(schemas.BackfillRequest!.properties).toHaveProperty('force');
+    expect(schemas.BackfillStarted!.properties).toHaveProperty('estimate');
   });
 
   it('GET /docs is a self-contained page (no external scripts or styles)', async () => {

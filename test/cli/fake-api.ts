@@ -250,6 +250,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       temporal_ui_url: s.temporal_ui_url,
       status_url: s.status_url,
       idempotent_replay: false,
+      estimate: { requests: units.length, duration_seconds: null, rate_limit_rpm: null },
     };
     return c.json(started, 202);
   });

@@ -11,6 +11,8 @@ import { queryParams, readJsonBody } from '../json-body.js';
 import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { backfillStarted, type BackfillParams, type BackfillStarted, type RequestSchemas } from '../schemas.js';
 import { dateRangeOf } from '../presenters.js';
+import { estimateJob, roughDuration } from '../estimate.js';
+import { CalendarSet } from '../../calendar/index.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -44,7 +46,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         401: errorSpec('Missing or wrong API key'),
         413: errorSpec('Body larger than API_MAX_BODY_BYTES'),
         415: errorSpec('Body is not JSON'),
-        422: errorSpec('Idempotency-Key reused with a different request'),
+        422: errorSpec('Idempotency-Key reused with a different request, or the estimate exceeds JOB_MAX_ESTIMATED_HOURS (send `"force": true`, or `force=true` in the query form)'),
         503: errorSpec('Temporal unavailable: the job was not started'),
       },
     }),
@@ -54,6 +56,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw badRequest('Idempotency-Key', 'Idempotency-Key: must be 1-200 visible ASCII characters');
       }
+      refuseLongJob(svc, params);
       const jobId = randomUUID();
       const fingerprint = fingerprintOf(params);
       const { inserted, job } = await insertJob(svc.pool, {
@@ -116,6 +119,28 @@ async function parseRequest(body: unknown, query: Record<string, string | string
   return r.data;
 }
 
+// Calendars are immutable lookups; one set serves every request.
+const CALENDARS = new CalendarSet();
+
+function estimateOf(svc: Services, job: { symbols: readonly string[]; timeframes: readonly string[]; startDate: string; endDate: string }) {
+  return estimateJob(job, { pageLimit: svc.config.POLYGON_PAGE_LIMIT, rateLimitRpm: svc.config.POLYGON_RATE_LIMIT_RPM, calendars: CALENDARS });
+}
+
+/** Before anything is written: a job past JOB_MAX_ESTIMATED_HOURS needs `force`. */
+function refuseLongJob(svc: Services, p: BackfillParams) {
+  if (p.force) return;
+  const e = estimateOf(svc, { symbols: p.symbols, timeframes: p.timeframes, startDate: p.start_date, endDate: p.end_date });
+  const max = svc.config.JOB_MAX_ESTIMATED_HOURS;
+  if (e.seconds === null || e.seconds <= max * 3600) return;
+  throw new ApiError(
+    422,
+    'estimate_too_long',
+    `force: the job needs an estimated ${e.requests.toLocaleString('en-US')} requests, about ${roughDuration(e.seconds)} at POLYGON_RATE_LIMIT_RPM=${e.rateLimitRpm}, ` +
+      `more than JOB_MAX_ESTIMATED_HOURS=${max} h. Narrow it (fewer symbols, timeframes or dates) or send "force": true (force=true in the query string) to start it anyway.`,
+    'force',
+  );
+}
+
 /** Identifies the request's meaning (after normalisation), so `aapl` and `AAPL` replay alike. */
 function fingerprintOf(p: BackfillParams): string {
   // `record` is left out so that keys taken before the field existed still match their requests.
@@ -139,5 +164,6 @@ function startedJson(svc: Services, job: JobRow, replay: boolean): BackfillStart
     temporal_ui_url: svc.links.workflowUrl(job.workflowId),
     status_url: svc.links.statusUrl(job.jobId),
     idempotent_replay: replay,
+    estimate: (({ requests, seconds, rateLimitRpm }) => ({ requests, duration_seconds: seconds, rate_limit_rpm: rateLimitRpm }))(estimateOf(svc, job)),
   };
 }
