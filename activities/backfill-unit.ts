@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { parseDateToDay, parseTimeframe, type Page, type ResumeCursor } from '../src/polygon/index.js';
-import { claimUnit, completeUnit, noteUnitError } from '../src/db/unit-attempt.js';
+import { claimUnit, completeUnit, noteUnitError, type UnitTotals } from '../src/db/unit-attempt.js';
 import { seriesId } from '../src/db/series.js';
 import { createPageWriter } from '../src/db/write-page.js';
 import { describeViolations, inspectPage, type UnitScope } from '../src/coverage/inspect-page.js';
@@ -29,11 +29,7 @@ export interface UnitInput {
 }
 
 /** Totals of the unit as stored in Postgres (all attempts), never the bars themselves. */
-export interface UnitResult {
-  pages: number;
-  barsFetched: number;
-  barsInserted: number;
-}
+export type UnitResult = UnitTotals;
 
 /** What each heartbeat carries: a hint only; Postgres' resume_cursor is the truth. */
 export interface UnitHeartbeat {
@@ -77,7 +73,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
       const claim = await claimUnit(pool, jobId, unitNo);
       if (claim.state === 'completed') {
         log.info('unit already completed in Postgres; reporting its stored totals');
-        return { pages: claim.pages, barsFetched: claim.barsFetched, barsInserted: claim.barsInserted };
+        return { pages: claim.pages, barsFetched: claim.barsFetched, barsInserted: claim.barsInserted, barsUpdated: claim.barsUpdated };
       }
       if (claim.state === 'gone') {
         throw ApplicationFailure.create({ type: 'internal', message: `unit ${unitNo} is ${claim.status ?? 'missing'}; nothing to run`, nonRetryable: true });

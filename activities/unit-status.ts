@@ -16,7 +16,7 @@ export function createUnitStatusActivities({ pool, logger }: Pick<ActivityDeps, 
     async markUnitFailed(input: MarkUnitFailedInput): Promise<FailedUnit> {
       const r = await markFailedRow(pool, input.jobId, input.unitNo, input.code, input.message);
       logger.warn({ jobId: input.jobId, unitNo: input.unitNo, code: input.code, err: input.message, status: r?.status }, 'unit failed');
-      return r ?? { status: 'failed', pages: 0, barsFetched: 0, barsInserted: 0 };
+      return r ?? { status: 'failed', pages: 0, barsFetched: 0, barsInserted: 0, barsUpdated: 0 };
     },
 
     /** Failed units back to pending (and the job back to running) for a retry. */

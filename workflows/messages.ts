@@ -70,6 +70,8 @@ export interface CarryState {
   counts: UnitCounts;
   barsFetched: number;
   barsInserted: number;
+  /** Absent in carries made before corrections were counted. */
+  barsUpdated?: number;
   recentFailures: UnitFailure[];
   paused: boolean;
   startedAt: string;
@@ -90,6 +92,8 @@ export interface Progress {
   counts: UnitCounts;
   barsFetched: number;
   barsInserted: number;
+  /** Stored bars replaced by a different re-fetched version (corrections). */
+  barsUpdated: number;
   current: UnitRef[];
   /** Newest first, at most 20. */
   recentFailures: UnitFailure[];

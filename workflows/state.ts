@@ -23,6 +23,8 @@ export type Stage = 'running' | 'finishing' | 'waiting' | 'cancelling';
 interface Totals {
   barsFetched: number;
   barsInserted: number;
+  /** Absent in results recorded before corrections were counted (replayed histories). */
+  barsUpdated?: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export class JobState {
   cancelled = 0;
   barsFetched = 0;
   barsInserted = 0;
+  barsUpdated = 0;
   recentFailures: UnitFailure[] = [];
   running = new Map<number, UnitRef>();
   /**
@@ -84,6 +87,7 @@ export class JobState {
       this.cancelled = c.counts.cancelled;
       this.barsFetched = c.barsFetched;
       this.barsInserted = c.barsInserted;
+      this.barsUpdated = c.barsUpdated ?? 0;
       this.recentFailures = c.recentFailures.slice(0, RECENT_FAILURES);
       this.startedAt = c.startedAt;
       this.run = c.run + 1;
@@ -111,6 +115,7 @@ export class JobState {
     this.cancelled = s.cancelled;
     this.barsFetched = s.barsFetched;
     this.barsInserted = s.barsInserted;
+    this.barsUpdated = s.barsUpdated ?? 0;
     this.recentFailures = s.recentFailures.slice(0, RECENT_FAILURES) as UnitFailure[];
     if (s.startedAt) this.startedAt = s.startedAt;
   }
@@ -147,6 +152,7 @@ export class JobState {
     this.completed++;
     this.barsFetched += totals.barsFetched;
     this.barsInserted += totals.barsInserted;
+    this.barsUpdated += totals.barsUpdated ?? 0;
   }
 
   unitFailed(unitNo: number, code: FailureCode, message: string, at: string, totals: Totals): void {
@@ -154,6 +160,7 @@ export class JobState {
     this.failed.add(unitNo);
     this.barsFetched += totals.barsFetched;
     this.barsInserted += totals.barsInserted;
+    this.barsUpdated += totals.barsUpdated ?? 0;
     this.recentFailures.unshift({ ...unitRef(this.input, unitNo), code, message: message.slice(0, 500), at });
     if (this.recentFailures.length > RECENT_FAILURES) this.recentFailures.length = RECENT_FAILURES;
   }
@@ -186,6 +193,7 @@ export class JobState {
     this.retryQueue.push(...requeued);
     this.barsFetched -= totals.barsFetched;
     this.barsInserted -= totals.barsInserted;
+    this.barsUpdated -= totals.barsUpdated ?? 0;
     const again = new Set(requeued.map((no) => no));
     this.recentFailures = this.recentFailures.filter((f) => !again.has(f.unitNo));
   }
@@ -224,6 +232,7 @@ export class JobState {
       counts: this.counts(),
       barsFetched: this.barsFetched,
       barsInserted: this.barsInserted,
+      barsUpdated: this.barsUpdated,
       current: [...this.running.values()],
       recentFailures: this.recentFailures,
       startedAt: this.startedAt,
@@ -241,6 +250,7 @@ export class JobState {
       counts: this.counts(),
       barsFetched: this.barsFetched,
       barsInserted: this.barsInserted,
+      barsUpdated: this.barsUpdated,
       recentFailures: this.recentFailures,
       paused: this.paused || this.legacyHold,
       startedAt: this.startedAt,

@@ -21,7 +21,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { coverageRoutes } from './routes/coverage.js';
 import { vocabularyRoutes } from './routes/vocabulary.js';
 import { createRequestSchemas } from './schemas.js';
-import { isoDateOf } from './dates.js';
+import { nyDateOf } from './dates.js';
 import { DEFAULT_TEMPORAL_TIMEOUTS, createWorkflows } from './temporal.js';
 import { createDashboardRoutes } from '../dashboard/routes.js';
 
@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     maxSymbols: config.API_MAX_SYMBOLS,
     maxConcurrency: config.JOB_MAX_CONCURRENCY,
     defaultConcurrency: Math.min(config.JOB_DEFAULT_CONCURRENCY, config.JOB_MAX_CONCURRENCY),
-    today: () => isoDateOf(now()),
+    today: () => nyDateOf(now()),
     pageLimit: config.POLYGON_PAGE_LIMIT,
   });
 

@@ -111,6 +111,7 @@ export function createStatusView(deps: {
     // Both figures only grow; Postgres may be a page ahead of the workflow's counters.
     const fetched = Math.max(live?.barsFetched ?? 0, summary.barsFetched);
     const inserted = Math.max(live?.barsInserted ?? 0, summary.barsInserted);
+    const updated = Math.max(live?.barsUpdated ?? 0, summary.barsUpdated);
     const startedAt = job.startedAt ?? (live?.startedAt ? new Date(live.startedAt) : null);
     const final = isFinal(status);
     // The workflow may report the end a moment before its row write lands.
@@ -143,6 +144,7 @@ export function createStatusView(deps: {
       current_units: current,
       total_records_fetched: fetched,
       total_records_inserted: inserted,
+      total_records_updated: updated,
       units,
       failures: failed.units.map(failureJson),
       failures_truncated: failed.hasMore,

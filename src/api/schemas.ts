@@ -90,7 +90,7 @@ function checkRange(limits: RequestLimits) {
   return (v: { start_date: string; end_date: string }, ctx: z.RefinementCtx) => {
     const today = limits.today();
     if (v.end_date > today) {
-      ctx.addIssue({ code: 'custom', path: ['end_date'], message: `${v.end_date} is in the future (today is ${today} UTC)` });
+      ctx.addIssue({ code: 'custom', path: ['end_date'], message: `${v.end_date} is in the future (today is ${today} in New York, where Polygon's dates are)` });
     } else if (v.start_date > v.end_date) {
       ctx.addIssue({ code: 'custom', path: ['start_date'], message: `${v.start_date} is after end_date ${v.end_date}` });
     }
@@ -289,6 +289,8 @@ export const unitRow = z
     pages: z.number().int(),
     records_fetched: z.number().int(),
     records_inserted: z.number().int(),
+    /** Stored bars a re-fetch found changed and replaced (corrections). */
+    records_updated: z.number().int(),
     error_code: failureCode.nullable(),
     error_message: z.string().nullable(),
     started_at: z.string().nullable(),
@@ -334,6 +336,7 @@ export const jobStatusResponse = z
     current_units: z.array(unitRef),
     total_records_fetched: z.number().int(),
     total_records_inserted: z.number().int(),
+    total_records_updated: z.number().int(),
     units: unitCounts,
     failures: z.array(failure),
     failures_truncated: z.boolean(),
@@ -385,6 +388,7 @@ export const jobSummary = z
     progress_pct: z.number(),
     total_records_fetched: z.number().int(),
     total_records_inserted: z.number().int(),
+    total_records_updated: z.number().int(),
     error: z.string().nullable(),
     created_at: z.string(),
     started_at: z.string().nullable(),

@@ -66,7 +66,7 @@ export async function listRecentJobs(
             units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
             completed_at AS "completedAt", updated_at AS "updatedAt",
             c.pending, c.running, c.completed, c.failed, c.cancelled, c.unit_rows AS "unitRows",
-            c.bars_fetched AS "barsFetched", c.bars_inserted AS "barsInserted"
+            c.bars_fetched AS "barsFetched", c.bars_inserted AS "barsInserted", c.bars_updated AS "barsUpdated"
        FROM (SELECT * FROM jobs
               WHERE ($2::text IS NULL OR status = $2)
               ORDER BY created_at DESC, job_id
@@ -75,7 +75,8 @@ export async function listRecentJobs(
          SELECT ${unitStatusCounts('u.status')},
                 count(*)::int AS unit_rows,
                 coalesce(sum(u.bars_fetched), 0)::bigint AS bars_fetched,
-                coalesce(sum(u.bars_inserted), 0)::bigint AS bars_inserted
+                coalesce(sum(u.bars_inserted), 0)::bigint AS bars_inserted,
+                coalesce(sum(u.bars_updated), 0)::bigint AS bars_updated
            FROM job_units u WHERE u.job_id = j.job_id
        ) c
       ORDER BY j.created_at DESC, j.job_id`,

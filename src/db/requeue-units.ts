@@ -8,6 +8,7 @@ export interface RequeuedUnits {
   /** Sums over the requeued units of what they had stored before; the workflow un-counts them. */
   barsFetched: number;
   barsInserted: number;
+  barsUpdated: number;
 }
 
 /**
@@ -20,7 +21,7 @@ export interface RequeuedUnits {
  */
 export async function requeueFailedUnits(c: PoolClient, jobId: string, sel: RequeueSelection): Promise<RequeuedUnits> {
   const byNo = 'unitNos' in sel;
-  const { rows } = await c.query<{ unit_no: number; bars_fetched: number; bars_inserted: number }>(
+  const { rows } = await c.query<{ unit_no: number; bars_fetched: number; bars_inserted: number; bars_updated: number }>(
     `UPDATE job_units
         SET status = 'pending', error_code = NULL, error_message = NULL, completed_at = NULL,
             attempt_token = attempt_token + 1, updated_at = now()
@@ -28,7 +29,7 @@ export async function requeueFailedUnits(c: PoolClient, jobId: string, sel: Requ
         AND ($2::int[] IS NULL OR unit_no = ANY($2::int[]))
         AND ($3::text[] IS NULL OR symbol = ANY($3::text[]))
         AND ($4::text[] IS NULL OR timeframe = ANY($4::text[]))
-      RETURNING unit_no, bars_fetched, bars_inserted`,
+      RETURNING unit_no, bars_fetched, bars_inserted, bars_updated`,
     [jobId, byNo ? sel.unitNos : null, byNo ? null : (sel.symbols ?? null), byNo ? null : (sel.timeframes ?? null)],
   );
   if (rows.length > 0) {
@@ -42,5 +43,6 @@ export async function requeueFailedUnits(c: PoolClient, jobId: string, sel: Requ
     unitNos: rows.map((r) => r.unit_no).sort((a, b) => a - b),
     barsFetched: rows.reduce((s, r) => s + r.bars_fetched, 0),
     barsInserted: rows.reduce((s, r) => s + r.bars_inserted, 0),
+    barsUpdated: rows.reduce((s, r) => s + r.bars_updated, 0),
   };
 }

@@ -22,6 +22,7 @@ export interface RetryState {
   /** Sums over units that are finished (completed or still failed), as the workflow counts them. */
   barsFetched: number;
   barsInserted: number;
+  barsUpdated: number;
   startedAt: string | null;
   recentFailures: { unitNo: number; symbol: string; timeframe: string; code: string; message: string; at: string }[];
 }
@@ -34,11 +35,12 @@ export interface RetryState {
 export async function loadRetryState(pool: Pool, jobId: string, filter: RetryStateFilter, recentLimit = 20): Promise<RetryState> {
   return withTransaction(pool, async (c) => {
     const requeued = await requeueFailedUnits(c, jobId, filter);
-    const sums = await c.query<{ completed: number; cancelled: number; fetched: number; inserted: number; started_at: Date | null }>(
+    const sums = await c.query<{ completed: number; cancelled: number; fetched: number; inserted: number; updated: number; started_at: Date | null }>(
       `SELECT count(*) FILTER (WHERE u.status = 'completed')::int AS completed,
               count(*) FILTER (WHERE u.status = 'cancelled')::int AS cancelled,
               coalesce(sum(u.bars_fetched) FILTER (WHERE u.status IN (${COUNTED})), 0)::bigint AS fetched,
               coalesce(sum(u.bars_inserted) FILTER (WHERE u.status IN (${COUNTED})), 0)::bigint AS inserted,
+              coalesce(sum(u.bars_updated) FILTER (WHERE u.status IN (${COUNTED})), 0)::bigint AS updated,
               (SELECT started_at FROM jobs WHERE job_id = $1) AS started_at
          FROM job_units u WHERE u.job_id = $1`,
       [jobId],
@@ -60,6 +62,7 @@ export async function loadRetryState(pool: Pool, jobId: string, filter: RetrySta
       cancelled: s.cancelled,
       barsFetched: s.fetched,
       barsInserted: s.inserted,
+      barsUpdated: s.updated,
       startedAt: s.started_at?.toISOString() ?? null,
       recentFailures: recent.rows.map((r) => ({
         unitNo: r.unit_no,

@@ -5,6 +5,7 @@ export interface UnitTotals {
   pages: number;
   barsFetched: number;
   barsInserted: number;
+  barsUpdated: number;
 }
 
 export type ClaimedUnit =
@@ -31,9 +32,16 @@ interface Row {
   bars_inserted: number;
   idle_ms?: number;
   error_message?: string | null;
+  bars_updated: number;
 }
 
-const totals = (r: Row): UnitTotals => ({ pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted });
+export const TOTALS_COLUMNS = 'pages, bars_fetched, bars_inserted, bars_updated';
+export const unitTotals = (r: Pick<Row, 'pages' | 'bars_fetched' | 'bars_inserted' | 'bars_updated'>): UnitTotals => ({
+  pages: r.pages,
+  barsFetched: r.bars_fetched,
+  barsInserted: r.bars_inserted,
+  barsUpdated: r.bars_updated,
+});
 
 /**
  * Starts an attempt of a unit: counts it in `attempts` and moves `attempt_token` on, handing the new
@@ -47,20 +55,20 @@ export async function claimUnit(q: Queryable, jobId: string, unitNo: number): Pr
             -- A pending unit (fresh or requeued) starts its no-progress clock; a retried attempt keeps it.
             last_progress_at = CASE WHEN status = 'pending' OR last_progress_at IS NULL THEN now() ELSE last_progress_at END
       WHERE job_id = $1 AND unit_no = $2 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})
-      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted, error_message,
+      RETURNING status, attempt_token, resume_cursor, ${TOTALS_COLUMNS}, error_message,
                 greatest(0, extract(epoch FROM now() - last_progress_at) * 1000)::float8 AS idle_ms`,
     [jobId, unitNo],
   );
   const row = claimed.rows[0];
   if (row) {
-    return { state: 'claimed', attemptToken: row.attempt_token, resumeCursor: row.resume_cursor, idleMs: row.idle_ms ?? 0, lastError: row.error_message ?? null, ...totals(row) };
+    return { state: 'claimed', attemptToken: row.attempt_token, resumeCursor: row.resume_cursor, idleMs: row.idle_ms ?? 0, lastError: row.error_message ?? null, ...unitTotals(row) };
   }
   const { rows } = await q.query<Row>(
-    'SELECT status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted FROM job_units WHERE job_id = $1 AND unit_no = $2',
+    `SELECT status, attempt_token, resume_cursor, ${TOTALS_COLUMNS} FROM job_units WHERE job_id = $1 AND unit_no = $2`,
     [jobId, unitNo],
   );
   const now = rows[0];
-  if (now?.status === 'completed') return { state: 'completed', ...totals(now) };
+  if (now?.status === 'completed') return { state: 'completed', ...unitTotals(now) };
   return { state: 'gone', status: now?.status ?? null };
 }
 
@@ -70,10 +78,10 @@ export async function completeUnit(q: Queryable, jobId: string, unitNo: number, 
     `UPDATE job_units
         SET status = 'completed', completed_at = now(), updated_at = now(), error_code = NULL, error_message = NULL
       WHERE job_id = $1 AND unit_no = $2 AND attempt_token = $3 AND status = 'running'
-      RETURNING status, attempt_token, resume_cursor, pages, bars_fetched, bars_inserted`,
+      RETURNING status, attempt_token, resume_cursor, ${TOTALS_COLUMNS}`,
     [jobId, unitNo, attemptToken],
   );
-  return rows[0] ? totals(rows[0]) : null;
+  return rows[0] ? unitTotals(rows[0]) : null;
 }
 
 /**

@@ -11,6 +11,7 @@ export type UnitCounts = Record<UnitStatus, number> & {
   unitRows: number;
   barsFetched: number;
   barsInserted: number;
+  barsUpdated: number;
 };
 
 export interface UnitSummary extends UnitCounts {
@@ -24,6 +25,7 @@ export async function getUnitSummary(db: Queryable, jobId: string): Promise<Unit
             count(*)::int AS "unitRows",
             coalesce(sum(bars_fetched), 0)::bigint AS "barsFetched",
             coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
+            coalesce(sum(bars_updated), 0)::bigint AS "barsUpdated",
             (SELECT count(*)::int FROM (
                SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
                HAVING bool_and(status IN (${sqlList(DONE_UNIT_STATUSES)}))) done) AS "symbolsDone"
@@ -42,6 +44,7 @@ export interface UnitRecord {
   pages: number;
   barsFetched: number;
   barsInserted: number;
+  barsUpdated: number;
   errorCode: string | null;
   errorMessage: string | null;
   startedAt: Date | null;
@@ -69,7 +72,7 @@ export async function listUnits(
   const { rows } = await db.query<UnitRecord>(
     `SELECT unit_no AS "unitNo", symbol, timeframe, status, attempts, pages,
             bars_fetched AS "barsFetched", bars_inserted AS "barsInserted",
-            error_code AS "errorCode", error_message AS "errorMessage",
+            bars_updated AS "barsUpdated", error_code AS "errorCode", error_message AS "errorMessage",
             started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt",
             CASE WHEN status = 'running' AND rate_limited_token = attempt_token THEN rate_limited_since END AS "rateLimitedSince"
        FROM job_units

@@ -1,6 +1,6 @@
 import type { Pool, Queryable } from './pool.js';
 import { withTransaction } from './transaction.js';
-import type { UnitTotals } from './unit-attempt.js';
+import { TOTALS_COLUMNS, unitTotals, type UnitTotals } from './unit-attempt.js';
 import { requeueFailedUnits, type RequeuedUnits } from './requeue-units.js';
 import { sqlList, OPEN_UNIT_STATUSES } from './sql-words.js';
 
@@ -17,22 +17,22 @@ export interface FailedUnit extends UnitTotals {
  * the result was lost) stays completed, and the caller learns so.
  */
 export async function markUnitFailed(q: Queryable, jobId: string, unitNo: number, code: string, message: string): Promise<FailedUnit | null> {
-  const { rows } = await q.query<{ status: string; pages: number; bars_fetched: number; bars_inserted: number }>(
+  const { rows } = await q.query<{ status: string; pages: number; bars_fetched: number; bars_inserted: number; bars_updated: number }>(
     `WITH upd AS (
        UPDATE job_units
           SET status = 'failed', error_code = $3, error_message = $4, attempt_token = attempt_token + 1,
               completed_at = now(), updated_at = now()
         WHERE job_id = $1 AND unit_no = $2 AND status IN (${sqlList(OPEN_UNIT_STATUSES)})
-        RETURNING status, pages, bars_fetched, bars_inserted
+        RETURNING status, ${TOTALS_COLUMNS}
      )
      SELECT * FROM upd
      UNION ALL
-     SELECT status, pages, bars_fetched, bars_inserted FROM job_units
+     SELECT status, ${TOTALS_COLUMNS} FROM job_units
       WHERE job_id = $1 AND unit_no = $2 AND NOT EXISTS (SELECT 1 FROM upd)`,
     [jobId, unitNo, code, message.slice(0, 1000)],
   );
   const r = rows[0];
-  return r ? { status: r.status, pages: r.pages, barsFetched: r.bars_fetched, barsInserted: r.bars_inserted } : null;
+  return r ? { status: r.status, ...unitTotals(r) } : null;
 }
 
 /** Failed units back to pending and the job reopened, in one transaction (see requeueFailedUnits). */

@@ -23,6 +23,8 @@ export interface PageWritten {
   /** False when another attempt owns the unit now: nothing was written. */
   committed: boolean;
   inserted: number;
+  /** Stored bars this page changed (a revision, today's bar completed); identical ones are not written. */
+  updated: number;
 }
 
 /** Thrown (and the transaction rolled back) when the caller's signal fires mid-write. */
@@ -38,9 +40,11 @@ class NotOwned extends Error {}
 
 /**
  * Writes pages of bars idempotently: binary COPY into a per-connection temp stage, then one
- * statement that inserts the new rows (ON CONFLICT DO NOTHING, so a retried page or an overlapping
- * job never duplicates a bar and the count of new rows is true) and advances the unit's cursor and
- * counters, fenced by the attempt token. All of it commits together or not at all.
+ * statement that inserts the new rows, replaces stored rows whose values differ (a corrected bar)
+ * and leaves identical ones untouched (the WHERE of DO UPDATE: no new row version, so a plain re-run
+ * writes nothing), and advances the unit's cursor and counters, fenced by the attempt token. A
+ * retried page or an overlapping job never duplicates a bar, and the counts of new and changed
+ * rows are true (xmax = 0 marks a row this statement inserted). All of it commits together or not at all.
  */
 export function createPageWriter(pool: Pool) {
   // Temp tables live as long as the connection; remember which pooled connections have one.
@@ -69,33 +73,39 @@ export function createPageWriter(pool: Pool) {
             await pipeline(Readable.from([payload]), client.query(copyFrom(`COPY bars_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
             check();
           }
-          const { rows } = await client.query<{ inserted: number }>(
-            `WITH ins AS (
-               INSERT INTO bars (series_id, ts, open, high, low, close, volume, vwap, trades)
+          const { rows } = await client.query<{ inserted: number; updated: number }>(
+            `WITH w AS (
+               INSERT INTO bars AS b (series_id, ts, open, high, low, close, volume, vwap, trades)
                SELECT $1, ${STAGE_COLUMNS} FROM bars_stage
-               ON CONFLICT DO NOTHING
-               RETURNING 1
-             ), n AS (SELECT count(*)::int AS inserted FROM ins)
+               ON CONFLICT (series_id, ts) DO UPDATE
+                  SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+                      volume = excluded.volume, vwap = excluded.vwap, trades = excluded.trades
+                WHERE (b.open, b.high, b.low, b.close, b.volume, b.vwap, b.trades)
+                      IS DISTINCT FROM (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume, excluded.vwap, excluded.trades)
+               RETURNING (xmax = 0) AS inserted
+             ), n AS (
+               SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM w
+             )
              UPDATE job_units
                 SET resume_cursor = $5::jsonb, pages = pages + 1,
-                    bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted,
+                    bars_fetched = bars_fetched + $6, bars_inserted = bars_inserted + n.inserted, bars_updated = bars_updated + n.updated,
                     error_code = NULL, error_message = NULL, updated_at = now(), last_progress_at = now()
                FROM n
               WHERE job_id = $2 AND unit_no = $3 AND attempt_token = $4 AND status = 'running'
-              RETURNING n.inserted`,
+              RETURNING n.inserted, n.updated`,
             [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.bars.length],
           );
           check();
           // Rolled back: the bars of a superseded attempt must not land either.
           if (!rows[0]) throw new NotOwned();
           if (page.coverage) await writeCoverage(client, { ...page.coverage, seriesId: page.seriesId, jobId: page.jobId });
-          return { committed: true, inserted: rows[0].inserted };
+          return { committed: true, inserted: rows[0].inserted, updated: rows[0].updated };
         },
         // A connection that failed mid-COPY is in an unknown protocol state: never reuse it.
         { prepare: ensureStage, discardOn: (err) => !(err instanceof WriteAbortedError || err instanceof NotOwned) },
       );
     } catch (err) {
-      if (err instanceof NotOwned) return { committed: false, inserted: 0 };
+      if (err instanceof NotOwned) return { committed: false, inserted: 0, updated: 0 };
       throw err;
     }
   };

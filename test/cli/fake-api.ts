@@ -133,6 +133,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       current_timeframe: cur?.timeframe ?? null,
       total_records_fetched: fetched,
       total_records_inserted: fetched,
+      total_records_updated: 0,
       units: c,
       current_units: cur ? [{ unit_no: cur.unit_no, symbol: cur.symbol, timeframe: cur.timeframe }] : [],
       failures: j.units
@@ -180,6 +181,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       progress_pct: s.progress_pct,
       total_records_fetched: s.total_records_fetched,
       total_records_inserted: s.total_records_inserted,
+      total_records_updated: s.total_records_updated,
       error: null,
       created_at: j.created_at,
       started_at: j.started_at,
@@ -211,6 +213,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
           pages: 0,
           records_fetched: 0,
           records_inserted: 0,
+          records_updated: 0,
           error_code: null,
           error_message: null,
           started_at: null,

@@ -22,6 +22,7 @@ describe('BackfillWorkflow', () => {
     expect(result.counts).toEqual({ pending: 0, running: 0, completed: 9, failed: 0, cancelled: 0 });
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(expected.total);
+    expect(result.barsUpdated).toBe(0);
     expect(await expectExactBars(stack.db.pool, RANGE)).toBe(expected.total);
 
     const job = await jobRow(stack.db.pool, jobId);
@@ -60,6 +61,8 @@ describe('BackfillWorkflow', () => {
     expect(result.status).toBe('completed');
     expect(result.barsFetched).toBe(expected.total);
     expect(result.barsInserted).toBe(0);
+    // Identical bars are not corrections: nothing was rewritten.
+    expect(result.barsUpdated).toBe(0);
     expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM bars')).rows[0].n).toBe(before);
     const units = await unitRows(stack.db.pool, jobId);
     expect(units.every((u) => u.status === 'completed' && u.bars_inserted === 0)).toBe(true);

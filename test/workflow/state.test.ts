@@ -124,6 +124,7 @@ describe('JobState: one status, one way back from Postgres', () => {
       cancelled: 0,
       barsFetched: 300,
       barsInserted: 250,
+      barsUpdated: 0,
       startedAt: '2024-01-01T00:00:00.000Z',
       recentFailures: [{ unitNo: 5, symbol: 'X:BTCUSD', timeframe: '1d', code: 'not_entitled', message: 'no plan', at: '2024-01-02T00:00:00.000Z' }],
     });

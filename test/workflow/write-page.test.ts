@@ -63,7 +63,7 @@ describe('write path', () => {
     if (claim.state !== 'claimed') throw new Error('not claimed');
     const page = [...bars(3, Date.UTC(1999, 11, 31, 23, 58)), ...bars(50, Date.UTC(2024, 0, 2, 14, 30))];
     const w = await writePage({ jobId: JOB, unitNo: 0, attemptToken: claim.attemptToken, seriesId: sid, bars: page, cursor: { afterTs: page.at(-1)!.t } });
-    expect(w).toEqual({ committed: true, inserted: 53 });
+    expect(w).toEqual({ committed: true, inserted: 53, updated: 0 });
     const { rows } = await db.pool.query(
       `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, vwap AS vw, trades AS n
          FROM bars WHERE series_id = $1 ORDER BY ts`,
@@ -81,13 +81,13 @@ describe('write path', () => {
     if (old.state !== 'claimed' || cur.state !== 'claimed') throw new Error('not claimed');
     const overlap = bars(80, Date.UTC(2024, 0, 2, 14, 30)); // 50 stored + 30 new
     const stale = await writePage({ jobId: JOB, unitNo: 0, attemptToken: old.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 1 } });
-    expect(stale).toEqual({ committed: false, inserted: 0 });
+    expect(stale).toEqual({ committed: false, inserted: 0, updated: 0 });
     const fresh = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 2 } });
-    expect(fresh).toEqual({ committed: true, inserted: 30 });
+    expect(fresh).toEqual({ committed: true, inserted: 30, updated: 0 });
     const again = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 3 } });
-    expect(again).toEqual({ committed: true, inserted: 0 });
+    expect(again).toEqual({ committed: true, inserted: 0, updated: 0 });
     expect(await completeUnit(db.pool, JOB, 0, old.attemptToken)).toBeNull();
-    expect(await completeUnit(db.pool, JOB, 0, cur.attemptToken)).toEqual({ pages: 3, barsFetched: 53 + 80 + 80, barsInserted: 53 + 30 });
+    expect(await completeUnit(db.pool, JOB, 0, cur.attemptToken)).toEqual({ pages: 3, barsFetched: 53 + 80 + 80, barsInserted: 53 + 30, barsUpdated: 0 });
     expect((await db.pool.query('SELECT count(*)::int AS n FROM bars WHERE series_id = $1', [sid])).rows[0].n).toBe(83);
     // A completed unit is reported, not re-run.
     expect(await claimUnit(db.pool, JOB, 0)).toMatchObject({ state: 'completed', barsInserted: 83 });
