@@ -1,15 +1,6 @@
 import { ApplicationFailure, continueAsNew, isCancellation, setHandler } from '@temporalio/workflow';
-import {
-  pauseSignal,
-  pauseUpdate,
-  progressQuery,
-  resumeSignal,
-  resumeUpdate,
-  retryFailedSignal,
-  retryFailedUpdate,
-  type BackfillInput,
-  type Progress,
-} from './messages.js';
+import * as messages from './messages.js';
+import type { BackfillInput, Progress } from './messages.js';
 import { BackfillJob } from './job.js';
 import { inputProblems } from './units.js';
 
@@ -28,13 +19,13 @@ export async function BackfillWorkflow(input: BackfillInput): Promise<Progress> 
   if (problems.length > 0) throw ApplicationFailure.nonRetryable(`invalid job input: ${problems.join('; ')}`, 'bad_request');
   const job = new BackfillJob(input);
 
-  setHandler(progressQuery, () => job.progress());
-  setHandler(retryFailedUpdate, (req) => job.retryFailed(req), { validator: (req) => job.validateRetry(req) });
-  setHandler(retryFailedSignal, (req) => job.retryFailedSignal(req));
-  setHandler(pauseUpdate, () => job.pause(), { validator: () => job.validatePause() });
-  setHandler(resumeUpdate, () => job.resume(), { validator: () => job.validateResume() });
-  setHandler(pauseSignal, () => job.pauseSignal());
-  setHandler(resumeSignal, () => job.resumeSignal());
+  setHandler(messages.progressQuery, () => job.progress());
+  setHandler(messages.retryFailedUpdate, (req) => job.retryFailed(req), { validator: (req) => job.validateRetry(req) });
+  setHandler(messages.retryFailedSignal, (req) => job.retryFailedSignal(req));
+  setHandler(messages.pauseUpdate, () => job.pause(), { validator: () => job.validatePause() });
+  setHandler(messages.resumeUpdate, () => job.resume(), { validator: () => job.validateResume() });
+  setHandler(messages.pauseSignal, () => job.pauseSignal());
+  setHandler(messages.resumeSignal, () => job.resumeSignal());
 
   try {
     if (input.carry) job.resumeCarried();
