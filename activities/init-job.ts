@@ -3,17 +3,9 @@ import { parseTimeframe } from '../src/polygon/index.js';
 import { initJob as initJobRows } from '../src/db/init-job.js';
 import { type ActivityDeps, type UnitSettings, unitSettings } from './deps.js';
 import { toActivityFailure } from './failures.js';
-import { workflowIdForJob } from '../workflows/messages.js';
+import { workflowIdForJob, type JobSpec } from '../workflows/messages.js';
 
-export interface InitJobInput {
-  jobId: string;
-  symbols: string[];
-  timeframes: string[];
-  startDate: string;
-  endDate: string;
-  adjusted: boolean;
-  concurrency: number;
-}
+export type InitJobInput = JobSpec;
 
 export interface InitJobOutput {
   unitsTotal: number;

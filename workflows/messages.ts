@@ -19,7 +19,8 @@ import { FINAL_JOB_STATUSES, type FailureCode, type JobStatus, type UnitTimeouts
 /** @deprecated use FINAL_JOB_STATUSES from ./vocabulary.js */
 export const FINAL_STATUSES: readonly JobStatus[] = FINAL_JOB_STATUSES;
 
-export interface BackfillInput {
+/** What a job fetches: the one shape the workflow input, initJob and the jobs row share. */
+export interface JobSpec {
   jobId: string;
   symbols: string[];
   timeframes: string[];
@@ -29,6 +30,9 @@ export interface BackfillInput {
   adjusted: boolean;
   /** Units in flight at most. */
   concurrency: number;
+}
+
+export interface BackfillInput extends JobSpec {
   /** How long a job that ended with failed units stays open for `retryFailed`; 0 closes at once. */
   retryWindowSeconds: number;
   /** Set when the API restarts a closed job to retry its failed units. */

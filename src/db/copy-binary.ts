@@ -2,17 +2,10 @@
 // more CPU to produce than JSON costs to parse, and per-row Buffers or BigInts would churn the GC at
 // a few hundred thousand rows a second.
 
-/** The shape the encoder reads; Polygon bars satisfy it as they are. */
-export interface BarRow {
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  vw: number | null;
-  n: number | null;
-}
+import type { Bar } from '../polygon/types.js';
+
+/** The shape the encoder reads: Polygon's bars as the client parses them. */
+export type BarRow = Bar;
 
 /** Column order of the stage table the encoded rows go into. */
 export const STAGE_COLUMNS = 'ts, open, high, low, close, volume, vwap, trades';

@@ -2,23 +2,17 @@
 // JS Date would shift with the server's time zone.
 import type { Queryable } from './pool.js';
 import type { JobStatus } from '../../workflows/vocabulary.js';
+import type { JobSpec } from '../../workflows/messages.js';
 import { unitStatusCounts } from './sql-words.js';
 import type { UnitCounts } from './unit-queries.js';
 
 export type JobStatusValue = JobStatus;
 
-export interface JobRow {
-  jobId: string;
+export interface JobRow extends JobSpec {
   workflowId: string;
   idempotencyKey: string | null;
   requestFingerprint: string | null;
   status: JobStatusValue;
-  symbols: string[];
-  timeframes: string[];
-  startDate: string;
-  endDate: string;
-  adjusted: boolean;
-  concurrency: number;
   unitsTotal: number;
   error: string | null;
   createdAt: Date;

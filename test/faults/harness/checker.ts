@@ -5,18 +5,10 @@
 import type { Pool } from '../../../src/db/pool.js';
 import type { JobStatus, UnitStatus } from '../../../workflows/messages.js';
 import type { Report } from './report.js';
+import type { Bar } from '../../../src/polygon/types.js';
 
-/** One bar as the simulator serves it (Polygon's field names). */
-export interface SimBar {
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  vw?: number | null;
-  n?: number | null;
-}
+/** One bar as the simulator serves it (Polygon's field names; `vw` and `n` may be absent). */
+export type SimBar = Omit<Bar, 'vw' | 'n'> & Partial<Pick<Bar, 'vw' | 'n'>>;
 
 /** expectedBars(ticker, timeframe, from, to, adjusted) from the simulator. */
 export type ExpectedBarsFn = (ticker: string, timeframe: string, from: string, to: string, adjusted: boolean) => SimBar[];
