@@ -117,6 +117,9 @@ const intParam = singleParam().regex(/^\d{1,9}$/, 'must be an integer').transfor
 const validationMode = z
   .enum(VALIDATION_MODES, { error: `must be one of ${VALIDATION_MODES.join(', ')}` })
   .openapi({ description: '`record` (default): bars that break a validation rule are stored and listed; `strict`: the unit fails with bad_data instead.' });
+const dryRun = z
+  .boolean(expected('true or false'))
+  .openapi({ description: 'true: answer 200 with the plan (requests, sessions, expected bars, duration) and start nothing, write nothing' });
 
 export function createRequestSchemas(limits: RequestLimits) {
   const symbols = symbolsOf(limits);
@@ -135,6 +138,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       concurrency: concurrency.default(limits.defaultConcurrency),
       validation: validationMode.default('record'),
       force: force.default(false),
+      dry_run: dryRun.default(false),
       },
       expected('a JSON object'),
     )
@@ -152,6 +156,7 @@ export function createRequestSchemas(limits: RequestLimits) {
     concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
     validation: singleParam().pipe(validationMode).default('record'),
     force: boolParam.default(false),
+    dry_run: boolParam.pipe(dryRun).default(false),
   });
   const backfillQuery = backfillQueryFields.superRefine(checkRange(limits));
 

@@ -72,6 +72,7 @@ const GLOBAL: readonly FlagName[] = ['api-url', 'api-key', 'json', 'help', 'colo
 /** The flags each command accepts besides the global ones. */
 export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
   start: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'idempotency-key', 'watch', 'interval'],
+  plan: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency'],
   status: [],
   watch: ['interval'],
   recent: ['limit', 'status'],

@@ -3,6 +3,7 @@
 import type {
   CancelResponse,
   ControlResponse,
+  PlanResponse,
   RecentResponse,
   RetryResponse,
   StartResponse,
@@ -57,6 +58,8 @@ export interface ApiClientOptions {
 export interface ApiClient {
   readonly baseUrl: string;
   start(body: StartRequest, idempotencyKey?: string): Promise<StartResponse>;
+  /** The dry run: the plan of the job `start` would start; starts nothing. */
+  plan(body: StartRequest): Promise<PlanResponse>;
   status(jobId: string): Promise<StatusResponse>;
   units(jobId: string, q?: { status?: string; cursor?: string; limit?: number }): Promise<UnitsResponse>;
   recent(q?: { limit?: number; status?: string }): Promise<RecentResponse>;
@@ -121,6 +124,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     baseUrl,
     start: (body, idempotencyKey) =>
       call('POST', '/api/v1/backfill', body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    plan: (body) => call('POST', '/api/v1/backfill', { ...body, dry_run: true }),
     status: (id) => call('GET', `/api/v1/backfill/status/${job(id)}`),
     units: (id, q = {}) => call('GET', `/api/v1/backfill/${job(id)}/units${query(q)}`),
     recent: (q = {}) => call('GET', `/api/v1/backfill/recent${query(q)}`),

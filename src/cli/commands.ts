@@ -5,6 +5,7 @@ import { UsageError, type Flags } from './args.js';
 import { int, localTime, paint, paintStatus, pct, table, truncate, type Style } from './format.js';
 import { renderStatus } from './render.js';
 import { renderCoverage } from './coverage-render.js';
+import { renderPlan } from './render-plan.js';
 import { exitCodeForStatus, watchJob, type WatchOutput } from './watch.js';
 
 export interface CommandContext {
@@ -63,16 +64,30 @@ async function follow(ctx: CommandContext, jobId: string, settleGraceMs = 0): Pr
   return exitCodeForStatus(result.status.status);
 }
 
-export async function startCommand(ctx: CommandContext): Promise<number> {
-  noPositionals(ctx, 'start');
+/** The request `start` and `plan` send, from the same flags. */
+function startRequest(ctx: CommandContext, command: string): StartRequest {
+  noPositionals(ctx, command);
   const f = ctx.flags;
   const missing = (['symbols', 'start', 'end'] as const).filter((k) => (k === 'symbols' ? !f.symbols?.length : !f[k]));
-  if (missing.length) throw new UsageError(`start needs ${missing.map((m) => `--${m}`).join(', ')}`);
+  if (missing.length) throw new UsageError(`${command} needs ${missing.map((m) => `--${m}`).join(', ')}`);
   const body: StartRequest = { symbols: f.symbols!, start_date: f.start!, end_date: f.end! };
   if (f.timeframes?.length) body.timeframes = f.timeframes;
   if (f.adjusted !== undefined) body.adjusted = f.adjusted;
   if (f.concurrency !== undefined) body.concurrency = f.concurrency;
-  const job = await ctx.client.start(body, f['idempotency-key']);
+  return body;
+}
+
+/** `backfill plan ...`: the dry run; nothing is started. */
+export async function planCommand(ctx: CommandContext): Promise<number> {
+  const plan = await ctx.client.plan(startRequest(ctx, 'plan'));
+  if (ctx.flags.json) printJson(ctx, plan);
+  else print(ctx, renderPlan(plan, ctx.style));
+  return 0;
+}
+
+export async function startCommand(ctx: CommandContext): Promise<number> {
+  const f = ctx.flags;
+  const job = await ctx.client.start(startRequest(ctx, 'start'), f['idempotency-key']);
   if (f.json) printJson(ctx, job);
   else {
     const units = job.units_total ?? job.symbols_count * job.timeframes.length;
@@ -177,6 +192,7 @@ export async function coverageCommand(ctx: CommandContext): Promise<number> {
 
 export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
   start: startCommand,
+  plan: planCommand,
   status: statusCommand,
   watch: watchCommand,
   recent: recentCommand,

@@ -3,6 +3,7 @@
 // Fields the CLI can live without are optional, so it still reads an older API's answers;
 // everything else passes through untouched to `--json`. Type-only imports: the CLI bundles no zod.
 import type * as Api from '../api/schemas.js';
+import type { BackfillPlan } from '../api/plan-schema.js';
 import { FINAL_JOB_STATUSES as FINAL } from '../../workflows/vocabulary.js';
 
 export type { JobStatus } from '../../workflows/vocabulary.js';
@@ -75,3 +76,5 @@ export type CancelResponse = Api.CancelResponse;
 
 /** GET /api/v1/series/{symbol}/{timeframe}/coverage, as the API sends it. */
 export type { CoverageBody as CoverageResponse } from '../api/coverage-schemas.js';
+/** The dry run's answer (POST /api/v1/backfill with dry_run), as the API documents it. */
+export type PlanResponse = BackfillPlan;

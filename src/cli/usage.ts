@@ -6,6 +6,8 @@ Usage:
   backfill start --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01
                  [--timeframes 1d,1h] [--adjusted | --no-adjusted] [--concurrency N]
                  [--idempotency-key KEY] [--watch]
+  backfill plan --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01 [--timeframes ..] ...
+                                    the dry run: requests, sessions, bars and duration; starts nothing
   backfill status <job>             one look at a job: progress, bars, rate, failures
   backfill watch <job>              live progress until the job ends, then a summary
   backfill recent [--limit N] [--status STATUS]

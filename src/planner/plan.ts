@@ -1,3 +1,4 @@
+import type { CalendarName } from '../calendar/calendar.js';
 import type { CalendarSet } from '../calendar/set.js';
 import { parseDateToDay } from '../polygon/time.js';
 import { parseTimeframe } from '../polygon/timeframes.js';
@@ -21,7 +22,7 @@ export type PlanStrategy = (typeof PLAN_STRATEGIES)[number];
 export interface UnitPlan {
   symbol: string;
   timeframe: string;
-  calendar: string;
+  calendar: CalendarName;
   strategy: PlanStrategy;
   /** Polygon requests when every window fits in one page (the planner's promise). */
   requests: number;

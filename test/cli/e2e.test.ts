@@ -98,6 +98,20 @@ describe('backfill CLI as a process against the real API', () => {
     expect(lines[1]).toMatch(new RegExp(`^${jobId}\\s+completed_with_errors\\s+100\\.0%\\s+6\\s+AAPL,MSFT,${LOCKED}\\s+1d,1h`));
   });
 
+  it('plan prints the dry run (requests per unit, totals) and starts no job', async () => {
+    const r = await cli.run(['plan', '--symbols', 'AAPL,X:BTCUSD', '--start', '2024-01-02', '--end', '2024-03-29', '--timeframes', '1m']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Plan \(dry run: nothing started\)\s+2024-01-02 → 2024-03-29\s+adjusted\s+page limit 50,000/);
+    expect(r.stdout).toMatch(/AAPL\s+1m\s+XNYS\s+per_ticker\s+2\s+2\s+61\s+58,560/);
+    expect(r.stdout).toMatch(/X:BTCUSD\s+1m\s+CRYPTO\s+per_ticker\s+3\s+3\s+88/);
+    expect(r.stdout).toContain('2 units: 5 Polygon requests (floor 5)');
+    const j = await cli.run(['plan', '--symbols', 'AAPL', '--start', '2024-01-02', '--end', '2024-03-29', '--timeframes', '1m', '--json'], { transcriptLines: 6 });
+    expect(JSON.parse(j.stdout)).toMatchObject({ dry_run: true, total: { units: 1, requests: 2 } });
+    const recent = await cli.run(['recent', '--limit', '5']);
+    expect(recent.stdout.trim().split('\n')[1]).toMatch(new RegExp(`^${jobId}\\s`));
+  });
+
   it('retry --watch requeues the failed units once the cause is fixed and ends completed, exit 0', async () => {
     stack.sim.setOptions({ faults: { notAuthorizedTickers: [] } });
     const r = await cli.run(['retry', jobId, '--watch']);

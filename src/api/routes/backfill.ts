@@ -13,6 +13,8 @@ import { backfillStarted, type BackfillParams, type BackfillStarted, type Reques
 import { dateRangeOf } from '../presenters.js';
 import { estimateJob, roughDuration } from '../estimate.js';
 import { CalendarSet } from '../../calendar/index.js';
+import { planBackfill } from '../../planner/plan.js';
+import { backfillPlan, planJson } from '../plan-schema.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -23,6 +25,7 @@ const backfillHeaders = z.object({
 
 export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
   const app = createRouter();
+  const calendars = new CalendarSet();
 
   openapiSelfValidated(
     app,
@@ -34,13 +37,15 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
       description:
         'Starts one durable workflow for symbols x timeframes over a date range. The legacy query-string form ' +
         '(`?symbols=AAPL&symbols=MSFT&start_date=...&end_date=...&timeframes=1h`, or comma lists) is accepted when ' +
-        'there is no JSON body. An `Idempotency-Key` header makes a retried POST return the same job.',
+        'there is no JSON body. An `Idempotency-Key` header makes a retried POST return the same job. ' +
+        'With `dry_run: true` (or `?dry_run=true`) it answers 200 with the plan and starts nothing, writes nothing.',
       request: {
         headers: backfillHeaders,
         body: { required: false, content: { 'application/json': { schema: schemas.backfillBody } } },
         query: schemas.backfillQueryFields.partial(),
       },
       responses: {
+        200: { description: 'Dry run: the plan (per unit and in total); nothing was started or written', content: { 'application/json': { schema: backfillPlan } } },
         202: { description: 'Job accepted (also for an idempotent replay)', content: { 'application/json': { schema: backfillStarted } } },
         400: errorSpec('Invalid request; `field` names the culprit'),
         401: errorSpec('Missing or wrong API key'),
@@ -55,6 +60,11 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
       const key = c.req.header('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw badRequest('Idempotency-Key', 'Idempotency-Key: must be 1-200 visible ASCII characters');
+      }
+      if (params.dry_run) {
+        const limit = svc.config.POLYGON_PAGE_LIMIT;
+        const plan = planBackfill({ ...params, limit, rpm: svc.config.POLYGON_RATE_LIMIT_RPM }, calendars);
+        return c.json(planJson(params, plan, limit), 200);
       }
       refuseLongJob(svc, params);
       const jobId = randomUUID();

@@ -1,0 +1,56 @@
+// The answer to a dry run (POST /api/v1/backfill with `dry_run: true`): the planner's plan, in the
+// API's words. Built from src/planner, which is pure; the API only adds the configured limits.
+import { z } from '@hono/zod-openapi';
+import { CALENDAR_NAMES } from '../calendar/calendar.js';
+import { PLAN_STRATEGIES, type Plan } from '../planner/plan.js';
+
+const counts = {
+  requests: z.number().int().openapi({ description: 'Polygon requests planned: one per window of whole dates packed by the calendar into POLYGON_PAGE_LIMIT base bars' }),
+  min_requests: z.number().int().openapi({ description: 'The floor no windowing can beat: ceil(base bars / POLYGON_PAGE_LIMIT)' }),
+  sessions: z.number().int().openapi({ description: "Sessions of the range on the symbol's calendar (to fetch)" }),
+  expected_bars: z.number().int().openapi({ description: 'Bars the calendar allows (an upper bound: thin tickers have minutes without trades)' }),
+};
+
+export const backfillPlan = z
+  .object({
+    dry_run: z.literal(true),
+    symbols: z.array(z.string()),
+    timeframes: z.array(z.string()),
+    date_range: z.object({ start_date: z.string(), end_date: z.string() }),
+    adjusted: z.boolean(),
+    page_limit: z.number().int().openapi({ description: 'POLYGON_PAGE_LIMIT: base bars one request may return' }),
+    rate_limit_rpm: z.number().int().openapi({ description: 'POLYGON_RATE_LIMIT_RPM (0: unlimited)' }),
+    units: z.array(
+      z.object({
+        symbol: z.string(),
+        timeframe: z.string(),
+        calendar: z.enum(CALENDAR_NAMES),
+        strategy: z.enum(PLAN_STRATEGIES),
+        ...counts,
+      }),
+    ),
+    total: z.object({ units: z.number().int(), ...counts }),
+    duration_seconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Seconds the planned requests take at POLYGON_RATE_LIMIT_RPM; null when the rate is unlimited' }),
+  })
+  .openapi('BackfillPlan');
+
+export type BackfillPlan = z.infer<typeof backfillPlan>;
+
+export function planJson(p: { symbols: string[]; timeframes: string[]; start_date: string; end_date: string; adjusted: boolean }, plan: Plan, pageLimit: number): BackfillPlan {
+  return {
+    dry_run: true,
+    symbols: p.symbols,
+    timeframes: p.timeframes,
+    date_range: { start_date: p.start_date, end_date: p.end_date },
+    adjusted: p.adjusted,
+    page_limit: pageLimit,
+    rate_limit_rpm: plan.rate_limit_rpm,
+    units: plan.units,
+    total: plan.total,
+    duration_seconds: plan.duration_seconds,
+  };
+}

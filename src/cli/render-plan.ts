@@ -1,0 +1,15 @@
+// The dry run's plan as text: one line per unit, then the totals and the duration at the rate limit.
+import { duration, int, paint, table, type Style } from './format.js';
+import type { PlanResponse } from './types.js';
+
+export function renderPlan(p: PlanResponse, style: Style): string {
+  const rows = p.units.map((u) => [u.symbol, u.timeframe, u.calendar, u.strategy, int(u.requests), int(u.min_requests), int(u.sessions), int(u.expected_bars)]);
+  const t = p.total;
+  const eta = p.duration_seconds === null ? 'no rate limit configured (POLYGON_RATE_LIMIT_RPM)' : `${duration(p.duration_seconds)} at ${int(p.rate_limit_rpm)} requests/min`;
+  return [
+    `${paint(style, 'bold', 'Plan')} (dry run: nothing started)  ${p.date_range.start_date} → ${p.date_range.end_date}  ${p.adjusted ? 'adjusted' : 'unadjusted'}  page limit ${int(p.page_limit)}`,
+    table(['symbol', 'timeframe', 'calendar', 'strategy', 'requests', 'floor', 'sessions', 'bars (at most)'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r']),
+    `  ${int(t.units)} unit${t.units === 1 ? '' : 's'}: ${int(t.requests)} Polygon request${t.requests === 1 ? '' : 's'} (floor ${int(t.min_requests)}), ${int(t.sessions)} sessions, up to ${int(t.expected_bars)} bars`,
+    `  duration  ${eta}`,
+  ].join('\n');
+}
