@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { useWorkflowStack } from '../helpers/workflow-stack.js';
 import { resultOf, startBackfill } from '../helpers/worker.js';
 import { progressQuery } from '../../workflows/messages.js';
-import { expectExactBars, expectedCounts, jobRow, unitRows } from './support.js';
+import { expectCompletedExactly, expectedCounts, jobRow, unitRows } from './support.js';
 
 const RANGE = { symbols: ['AAPL', 'MSFT', 'X:BTCUSD'], timeframes: ['1d', '1h', '15m'], startDate: '2024-03-04', endDate: '2024-03-12' };
 
@@ -17,13 +17,8 @@ describe('BackfillWorkflow', () => {
     const handle = await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, concurrency: 3 });
     const result = await resultOf(handle);
     const expected = expectedCounts(RANGE);
-
-    expect(result.status).toBe('completed');
-    expect(result.counts).toEqual({ pending: 0, running: 0, completed: 9, failed: 0, cancelled: 0 });
-    expect(result.barsFetched).toBe(expected.total);
-    expect(result.barsInserted).toBe(expected.total);
+    await expectCompletedExactly(stack.db.pool, result, RANGE, 9);
     expect(result.barsUpdated).toBe(0);
-    expect(await expectExactBars(stack.db.pool, RANGE)).toBe(expected.total);
 
     const job = await jobRow(stack.db.pool, jobId);
     expect(job).toMatchObject({ status: 'completed', units_total: 9, error: null });

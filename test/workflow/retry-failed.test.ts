@@ -8,7 +8,7 @@ import { useWorkflowStack } from '../helpers/workflow-stack.js';
 import { resultOf, startBackfill } from '../helpers/worker.js';
 import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { progressQuery, retryFailedSignal, retryFailedUpdate, workflowIdForJob, type BackfillInput } from '../../workflows/messages.js';
-import { expectExactBars, expectedCounts, jobRow, unitRows } from './support.js';
+import { expectCompletedExactly, jobRow, unitRows } from './support.js';
 import { waitFor } from '../helpers/wait.js';
 
 const RANGE = { symbols: ['AAPL', 'NFLX', 'MSFT'], timeframes: ['1d', '1h'], startDate: '2024-05-06', endDate: '2024-05-10' };
@@ -51,12 +51,7 @@ describe('retryFailed', () => {
     // The signal form (what `temporal workflow signal --name retryFailedSignal --input '{}'` sends).
     await handle.signal(retryFailedSignal, {});
     const result = await resultOf(handle);
-    const expected = expectedCounts(RANGE);
-    expect(result.status).toBe('completed');
-    expect(result.counts).toEqual({ pending: 0, running: 0, completed: 6, failed: 0, cancelled: 0 });
-    expect(result.barsFetched).toBe(expected.total);
-    expect(result.barsInserted).toBe(expected.total);
-    expect(await expectExactBars(stack.db.pool, RANGE)).toBe(expected.total);
+    await expectCompletedExactly(stack.db.pool, result, RANGE, 6);
     expect(await jobRow(stack.db.pool, jobId)).toMatchObject({ status: 'completed', error: null });
     expect((await unitRows(stack.db.pool, jobId)).every((u) => u.status === 'completed' && u.error_code === null)).toBe(true);
   });
@@ -75,14 +70,9 @@ describe('retryFailed', () => {
     const input: BackfillInput = { jobId, ...range, adjusted: true, concurrency: 4, retryWindowSeconds: 0, retry: { symbols: ['MSFT'] } };
     const again = await stack.client.workflow.start(BackfillWorkflow, { taskQueue: stack.taskQueue, workflowId: workflowIdForJob(jobId), args: [input] });
     const result = await resultOf(again);
-    const expected = expectedCounts(range);
-    expect(result.status).toBe('completed');
-    expect(result.counts).toEqual({ pending: 0, running: 0, completed: 6, failed: 0, cancelled: 0 });
-    expect(result.barsFetched).toBe(expected.total);
-    expect(result.barsInserted).toBe(expected.total);
+    await expectCompletedExactly(stack.db.pool, result, range, 6);
     // Only the two MSFT units went back to Polygon (one request each for this short range).
     expect(stack.sim.stats().requests - requestsBefore).toBe(2);
-    expect(await expectExactBars(stack.db.pool, range)).toBe(expected.total);
     expect((await jobRow(stack.db.pool, jobId))!.status).toBe('completed');
   });
 });

@@ -2,6 +2,8 @@
 import { expect } from 'vitest';
 import { expectedBars, BarSource } from '../../src/polygon-sim/index.js';
 import type { Pool } from '../../src/db/pool.js';
+import type { Progress } from '../../workflows/messages.js';
+import type { UnitRow as CheckerUnitRow } from '../faults/harness/checker.js';
 
 export interface JobRange {
   symbols: string[];
@@ -48,18 +50,8 @@ export async function expectExactBars(pool: Pool, r: JobRange): Promise<number> 
   return total;
 }
 
-export interface UnitRow {
-  unit_no: number;
-  symbol: string;
-  timeframe: string;
-  status: string;
-  attempts: number;
-  pages: number;
-  bars_fetched: number;
-  bars_inserted: number;
-  error_code: string | null;
-  error_message: string | null;
-}
+/** The fault checker's unit row, without the job id the workflow tests already know. */
+export type UnitRow = Omit<CheckerUnitRow, 'job_id'>;
 
 export async function unitRows(pool: Pool, jobId: string): Promise<UnitRow[]> {
   const { rows } = await pool.query<UnitRow>(
@@ -77,3 +69,17 @@ export async function jobRow(pool: Pool, jobId: string) {
 
 // Kept for the test files that import it from here; the one implementation is in helpers/wait.ts.
 export { waitFor } from '../helpers/wait.js';
+
+/**
+ * A job that ends `completed` with every unit done, having fetched and stored exactly the
+ * simulator's bars for `r` (all of them new): asserts it and returns the expected total.
+ */
+export async function expectCompletedExactly(pool: Pool, result: Progress, r: JobRange, units: number): Promise<number> {
+  const expected = expectedCounts(r);
+  expect(result.status).toBe('completed');
+  expect(result.counts).toEqual({ pending: 0, running: 0, completed: units, failed: 0, cancelled: 0 });
+  expect(result.barsFetched).toBe(expected.total);
+  expect(result.barsInserted).toBe(expected.total);
+  expect(await expectExactBars(pool, r)).toBe(expected.total);
+  return expected.total;
+}
