@@ -1,35 +1,22 @@
 // Scenario 1: the only worker is SIGKILLed at random points, several times during one job, and
 // restarted each time. The job must complete with exactly the simulator's bars and truthful counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupScenario, type Scenario } from './harness/scenario.js';
-import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
+import { describe, it } from 'vitest';
+import { useScenario, startStandardJob, expectJobCompleted, expectNoCrashes } from './harness/use-scenario.js';
+import { jobProgress, sleep, waitForPages } from './harness/stack.js';
 import { waitFor } from '../helpers/wait.js';
-import { waitForWorkflowClosed } from './harness/temporal.js';
 
 const KILLS = 4;
 
 describe('scenario 1: worker SIGKILLed at random points and restarted', () => {
-  let s: Scenario;
-  beforeAll(async () => {
-    s = await setupScenario('01-worker-sigkill', {
-      // Latency makes each page last long enough that kills land mid-unit and mid-page.
-      sim: { latencyMs: 30, maxResultsPerPage: 40 },
-      env: { POLYGON_PAGE_LIMIT: '200' },
-    });
+  const s = useScenario('01-worker-sigkill', {
+    // Latency makes each page last long enough that kills land mid-unit and mid-page.
+    sim: { latencyMs: 30, maxResultsPerPage: 40 },
+    env: { POLYGON_PAGE_LIMIT: '200' },
   });
-  afterAll(async () => s?.teardown());
 
   it('completes the job with no missing, duplicate or extra bar and counts that add up', async () => {
     const { stack, report, rng, db } = s;
-    const worker = await stack.startWorker('worker');
-    await stack.startApi();
-    const { jobId, workflowId } = await stack.startJob({
-      symbols: ['AAPL', 'MSFT', 'NVDA'],
-      timeframes: ['1m', '5m'],
-      start_date: '2024-03-04',
-      end_date: '2024-03-06',
-      concurrency: 3,
-    });
+    const { worker, jobId, workflowId } = await startStandardJob(s);
 
     // Kill points: right after the job is posted (initialisation, first workflow tasks), after a
     // random number of further committed pages (mid-unit, before/during/after a page's transaction),
@@ -63,14 +50,7 @@ describe('scenario 1: worker SIGKILLed at random points and restarted', () => {
       report.inject(`worker restarted after ${down} ms down`);
     }
 
-    const status = await waitForJobEnd(db.pool, jobId, 150_000, report, stack);
-    expect(status).toBe('completed');
-    await s.check([{ jobId, status: 'completed' }]);
-    const wf = await waitForWorkflowClosed(s.client, workflowId);
-    report.verify(wf === 'COMPLETED', `workflow ${workflowId} is ${wf} in Temporal`);
-    expect(wf).toBe('COMPLETED');
-    const crashes = stack.unexpectedExits();
-    report.verify(crashes.length === 0, `no product process exited on its own (${crashes.length})`);
-    expect(crashes).toEqual([]);
+    await expectJobCompleted(s, jobId, workflowId);
+    expectNoCrashes(s);
   });
 });

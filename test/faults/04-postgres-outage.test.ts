@@ -3,8 +3,8 @@
 // job complete exactly; meanwhile the API must say the database is unavailable (503), never 500,
 // and a POST refused during the outage and retried afterwards with its Idempotency-Key must give
 // exactly one job.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupScenario, type Scenario } from './harness/scenario.js';
+import { describe, expect, it } from 'vitest';
+import { useScenario, startStandardJob } from './harness/use-scenario.js';
 import { jobProgress, sleep, waitForJobEnd, waitForPages } from './harness/stack.js';
 import pgLib from 'pg';
 import { waitFor } from '../helpers/wait.js';
@@ -13,27 +13,15 @@ import { orphanWorkflows, waitForWorkflowClosed } from './harness/temporal.js';
 const PgClient = pgLib.Client;
 
 describe('scenario 4: Postgres unavailable for 20-30 s mid-job', () => {
-  let s: Scenario;
-  beforeAll(async () => {
-    s = await setupScenario('04-postgres-outage', {
-      privatePostgres: true,
-      sim: { latencyMs: 30, maxResultsPerPage: 40 },
-      env: { POLYGON_PAGE_LIMIT: '200', UNIT_DEADLINE_SECONDS: '180' },
-    });
+  const s = useScenario('04-postgres-outage', {
+    privatePostgres: true,
+    sim: { latencyMs: 30, maxResultsPerPage: 40 },
+    env: { POLYGON_PAGE_LIMIT: '200', UNIT_DEADLINE_SECONDS: '180' },
   });
-  afterAll(async () => s?.teardown());
 
   it('retries through the outage and completes exactly; the API answers 503 meanwhile', async () => {
     const { stack, report, rng, db, pg } = s;
-    await stack.startWorker('worker');
-    await stack.startApi();
-    const { jobId, workflowId } = await stack.startJob({
-      symbols: ['AAPL', 'MSFT', 'NVDA'],
-      timeframes: ['1m', '5m'],
-      start_date: '2024-03-04',
-      end_date: '2024-03-06',
-      concurrency: 3,
-    });
+    const { jobId, workflowId } = await startStandardJob(s);
     await waitForPages(db.pool, jobId, rng.int(4, 12), 60_000, stack);
     const at = await jobProgress(db.pool, jobId);
     const outage = rng.int(20_000, 30_000);

@@ -3,8 +3,8 @@
 // must answer its status, every POST retried with its key must return the same job (or start the
 // one that never got started), each key must have exactly one job and one workflow, and every job
 // must complete with exactly the simulator's bars.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupScenario, type Scenario } from './harness/scenario.js';
+import { describe, expect, it } from 'vitest';
+import { useScenario } from './harness/use-scenario.js';
 import { sleep, waitForJobEnd } from './harness/stack.js';
 import { listWorkflowIds } from './harness/temporal.js';
 
@@ -20,11 +20,7 @@ interface Sent {
 }
 
 describe('scenario 5: API killed with requests in flight, then restarted', () => {
-  let s: Scenario;
-  beforeAll(async () => {
-    s = await setupScenario('05-api-kill', { sim: { latencyMs: 5 } });
-  });
-  afterAll(async () => s?.teardown());
+  const s = useScenario('05-api-kill', { sim: { latencyMs: 5 } });
 
   it('loses no answered job and starts no second job for a retried Idempotency-Key', async () => {
     const { stack, report, rng, db } = s;

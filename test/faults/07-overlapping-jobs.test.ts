@@ -1,19 +1,15 @@
 // Scenario 7: two jobs over overlapping symbols and dates run at the same time (two workers, so
 // the same series are written concurrently by different processes). Both must complete, no bar may
 // be duplicated, and the two jobs' counts of new rows must add up exactly to the rows stored.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupScenario, type Scenario } from './harness/scenario.js';
+import { describe, expect, it } from 'vitest';
+import { useScenario } from './harness/use-scenario.js';
 import { waitForJobEnd } from './harness/stack.js';
 
 describe('scenario 7: two overlapping jobs at once', () => {
-  let s: Scenario;
-  beforeAll(async () => {
-    s = await setupScenario('07-overlapping-jobs', {
-      sim: { latencyMs: 10, maxResultsPerPage: 50 },
-      env: { POLYGON_PAGE_LIMIT: '400' },
-    });
+  const s = useScenario('07-overlapping-jobs', {
+    sim: { latencyMs: 10, maxResultsPerPage: 50 },
+    env: { POLYGON_PAGE_LIMIT: '400' },
   });
-  afterAll(async () => s?.teardown());
 
   it('both complete; no duplicate; new-row counts sum to the rows stored', async () => {
     const { stack, report, db, rng } = s;
