@@ -15,9 +15,7 @@ export {
   type UnitStatus,
   type UnitTimeouts,
 } from './vocabulary.js';
-import { FINAL_JOB_STATUSES, type FailureCode, type JobStatus, type UnitTimeouts } from './vocabulary.js';
-/** @deprecated use FINAL_JOB_STATUSES from ./vocabulary.js */
-export const FINAL_STATUSES: readonly JobStatus[] = FINAL_JOB_STATUSES;
+import type { FailureCode, JobStatus, UnitTimeouts } from './vocabulary.js';
 
 /** What a job fetches: the one shape the workflow input, initJob and the jobs row share. */
 export interface JobSpec {

@@ -14,6 +14,7 @@ import { connectClient, startTestWorker, type TestWorker } from '../helpers/work
 
 // @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
 import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
+import { isFinalJobStatus } from '../../workflows/vocabulary.js';
 
 const API_KEY = 'e2e-api-key-0123456789';
 
@@ -21,7 +22,6 @@ const API_KEY = 'e2e-api-key-0123456789';
 function temporalCli(...args: string[]): string {
   return execFileSync(ensureTemporalCli() as string, [...args, '--address', temporalAddress()], { encoding: 'utf8' });
 }
-const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -153,7 +153,7 @@ describe('backfill API end to end', () => {
     const done = await until('job A to finish', async () => {
       const s = await status(api, jobId);
       if (s.status === 'running' && s.live) sawRunning = true;
-      return FINAL.includes(s.status) && s;
+      return isFinalJobStatus(s.status) && s;
     });
     expect(sawRunning || done.units.completed > 0).toBe(true);
     expect(done.status).toBe('completed_with_errors');

@@ -15,8 +15,8 @@ import { workflowIdForJob } from '../../workflows/messages.js';
 import { VALIDATION_RULES } from '../../workflows/vocabulary.js';
 import { readFileSync } from 'node:fs';
 import { families, isExported, labelNamesIn, metricNamesIn, parseSamples, total, type Sample } from './scrape.js';
+import { isFinalJobStatus } from '../../workflows/vocabulary.js';
 
-const FINAL = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 // 600 requests/minute: one every 100 ms, so the job lasts seconds and its requests wait for slots.
 const RPM = '600';
 const JOB = { symbols: ['AAPL', 'MSFT'], timeframes: ['1h', '15m', '5m'], start_date: '2024-04-01', end_date: '2024-04-12', concurrency: 4 };
@@ -87,7 +87,7 @@ describe('metrics endpoints', () => {
 
     const done = await waitFor('job end', async () => {
       const s = await status(jobId);
-      return FINAL.includes(s.status) && s;
+      return isFinalJobStatus(s.status) && s;
     }, 90_000, 200);
     expect(done.status).toBe('completed');
 

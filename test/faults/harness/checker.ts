@@ -6,6 +6,7 @@ import type { Pool } from '../../../src/db/pool.js';
 import type { JobStatus, UnitStatus } from '../../../workflows/messages.js';
 import type { Report } from './report.js';
 import type { Bar } from '../../../src/polygon/types.js';
+import { isFinalJobStatus } from '../../../workflows/vocabulary.js';
 
 /** One bar as the simulator serves it (Polygon's field names; `vw` and `n` may be absent). */
 export type SimBar = Omit<Bar, 'vw' | 'n'> & Partial<Pick<Bar, 'vw' | 'n'>>;
@@ -75,7 +76,6 @@ export interface CheckSummary {
   barsExpected: number;
 }
 
-const FINAL: JobStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled'];
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 const sameNumber = (a: number | null | undefined, b: number | null | undefined) => {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
@@ -151,7 +151,7 @@ export async function checkDatabase(opts: CheckOptions): Promise<CheckSummary> {
     const units = await loadUnits(pool, exp.jobId);
     const allowedStatus = asList(exp.status);
     if (!allowedStatus.includes(job.status)) problems.push(`job ${exp.jobId}: status ${job.status}, expected ${allowedStatus.join(' or ')}`);
-    if (FINAL.includes(job.status) && !job.completed_at) problems.push(`job ${exp.jobId}: final status ${job.status} but completed_at is empty`);
+    if (isFinalJobStatus(job.status) && !job.completed_at) problems.push(`job ${exp.jobId}: final status ${job.status} but completed_at is empty`);
 
     const expectedUnits = job.symbols.length * job.timeframes.length;
     if (units.length !== expectedUnits) problems.push(`job ${exp.jobId}: ${units.length} unit rows, expected ${job.symbols.length} symbols x ${job.timeframes.length} timeframes = ${expectedUnits}`);
@@ -161,7 +161,7 @@ export async function checkDatabase(opts: CheckOptions): Promise<CheckSummary> {
     for (const u of units) byStatus[u.status] = (byStatus[u.status] ?? 0) + 1;
 
     // The job status must agree with its units.
-    if (FINAL.includes(job.status) && ((byStatus.pending ?? 0) > 0 || (byStatus.running ?? 0) > 0)) {
+    if (isFinalJobStatus(job.status) && ((byStatus.pending ?? 0) > 0 || (byStatus.running ?? 0) > 0)) {
       problems.push(`job ${exp.jobId}: ended ${job.status} with units still pending/running (${JSON.stringify(byStatus)})`);
     }
     if (job.status === 'completed' && (byStatus.completed ?? 0) !== units.length) {

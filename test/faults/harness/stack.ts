@@ -4,7 +4,8 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../../../src/db/pool.js';
 import { freePort } from '../../../src/temporal/dev-server.js';
-import { FINAL_STATUSES, type JobStatus } from '../../../workflows/messages.js';
+import type { JobStatus } from '../../../workflows/messages.js';
+import { isFinalJobStatus } from '../../../workflows/vocabulary.js';
 import { baseEnv, ManagedProcess } from '../../helpers/proc.js';
 import { sleep, StopWaiting, waitFor } from '../../helpers/wait.js';
 import type { Report } from './report.js';
@@ -208,7 +209,7 @@ export async function waitForJobEnd(pool: Pool, jobId: string, timeoutMs: number
       const p = await jobProgress(pool, jobId);
       const line = p ? `${p.status} ${JSON.stringify(p.units)} pages=${p.pages} fetched=${p.fetched} new=${p.inserted}` : 'no row yet';
       last = line;
-      return p && FINAL_STATUSES.includes(p.status) ? p.status : undefined;
+      return p && isFinalJobStatus(p.status) ? p.status : undefined;
     },
     timeoutMs,
     500,
@@ -227,7 +228,7 @@ export async function waitForPages(pool: Pool, jobId: string, pages: number, tim
       const crashes = stack?.unexpectedExits() ?? [];
       if (crashes.length) throw new StopWaiting(`a product process crashed while job ${jobId} ran:\n${crashes.join('\n')}`);
       const p = await jobProgress(pool, jobId);
-      if (p && FINAL_STATUSES.includes(p.status)) throw new StopWaiting(`job ended (${p.status}) before ${pages} pages: the scenario is too short to inject its fault mid-job`);
+      if (p && isFinalJobStatus(p.status)) throw new StopWaiting(`job ended (${p.status}) before ${pages} pages: the scenario is too short to inject its fault mid-job`);
       return p && p.pages >= pages ? p : undefined;
     },
     timeoutMs,
