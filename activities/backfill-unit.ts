@@ -123,14 +123,14 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
           next.catch(() => undefined);
           const t0 = performance.now();
           const page = r.value;
-          const { violations, coverage } = inspectPage(page, after, scope);
+          const { violations, bars, coverage } = inspectPage(page, after, scope);
           if (violations.length > 0) metrics.validationViolations(violations);
           if (strict && violations.length > 0) {
             // Listed for /issues, but none of the page is stored: the job asked for clean data only.
             await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
             throw ApplicationFailure.create({ type: 'bad_data', nonRetryable: true, message: `unit ${unitNo} (${input.symbol} ${input.timeframe}): ${describeViolations(violations)}` });
           }
-          const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars: page.bars, cursor: page.cursor, coverage }, signal);
+          const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars, fetched: page.bars.length, cursor: page.cursor, coverage }, signal);
           writeMs += performance.now() - t0;
           if (!written.committed) throw superseded(unitNo);
           metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });

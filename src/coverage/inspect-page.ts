@@ -1,4 +1,5 @@
 import type { TradingCalendar } from '../calendar/index.js';
+import type { BarRow } from '../db/copy-binary.js';
 import { validatePage, type Violation } from '../ingest/validate.js';
 import type { Page, ResumeCursor, Timeframe } from '../polygon/index.js';
 import { pageDayFacts, type DayFacts } from './day-facts.js';
@@ -13,6 +14,11 @@ export interface UnitScope {
 
 export interface InspectedPage {
   violations: Violation[];
+  /**
+   * The page's bars as they are stored: all of them, flagged or not, except a repeated timestamp
+   * after its first bar (one row per (series, ts); the repeat is in `violations`, never lost silently).
+   */
+  bars: readonly BarRow[];
   /** What the page writer commits with the bars (src/db/write-page.ts `coverage`). */
   coverage: { afterTs: number | null; days: DayFacts; violations: Violation[] };
 }
@@ -23,8 +29,22 @@ export interface InspectedPage {
  */
 export function inspectPage(page: Page, after: ResumeCursor, scope: UnitScope): InspectedPage {
   const violations = validatePage(page.bars, scope);
-  const days = pageDayFacts({ bars: page.bars, covers: page.covers, violations }, scope.timeframe, scope.calendar);
-  return { violations, coverage: { afterTs: after?.afterTs ?? null, days, violations } };
+  // Only a page whose timestamps do not increase can repeat one (the validator names the repeat of
+  // the latest bar ts_duplicate, an earlier one ts_out_of_order): the common page is not copied.
+  const unordered = violations.some((v) => v.rule === 'ts_duplicate' || v.rule === 'ts_out_of_order');
+  const bars = unordered ? firstOfEachTs(page.bars) : page.bars;
+  const days = pageDayFacts({ bars, covers: page.covers, violations }, scope.timeframe, scope.calendar);
+  return { violations, bars, coverage: { afterTs: after?.afterTs ?? null, days, violations } };
+}
+
+/** The bars with every later bar of an already-seen timestamp left out, order kept. */
+function firstOfEachTs(bars: readonly BarRow[]): readonly BarRow[] {
+  const seen = new Set<number>();
+  return bars.filter((b) => {
+    if (seen.has(b.t)) return false;
+    seen.add(b.t);
+    return true;
+  });
 }
 
 /** The first violations, for a failure message a person reads. */

@@ -13,6 +13,8 @@ export interface PageToWrite {
   attemptToken: number;
   seriesId: number;
   bars: readonly BarRow[];
+  /** Bars the page carried (default `bars.length`): more than `bars` when repeated timestamps were left out. */
+  fetched?: number;
   /** Where to resume after this page; stored with the page, in the same transaction. */
   cursor: unknown;
   /** The page's ledger rows and violations: committed with the bars, in the same transaction. */
@@ -93,7 +95,7 @@ export function createPageWriter(pool: Pool) {
                FROM n
               WHERE job_id = $2 AND unit_no = $3 AND attempt_token = $4 AND status = 'running'
               RETURNING n.inserted, n.updated`,
-            [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.bars.length],
+            [page.seriesId, page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.fetched ?? page.bars.length],
           );
           check();
           // Rolled back: the bars of a superseded attempt must not land either.

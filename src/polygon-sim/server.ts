@@ -231,7 +231,8 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     if (which === 0) {
       return { status: 200, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>' };
     }
-    const bar = which === 1 ? '{"v":100,"vw":10,"o":10,"c":10,"h":9.5,"l":10.5,"t":1704205800000,"n":1}' : '{"v":100,"vw":10,"o":10,"c":"NaN","h":11,"l":9,"t":1704205800000,"n":1}';
+    // Not bars at all (a missing price, a price as a string): a bad bar is `badBars`, which is stored and flagged.
+    const bar = which === 1 ? '{"v":100,"vw":10,"o":10,"c":10,"l":10.5,"t":1704205800000,"n":1}' : '{"v":100,"vw":10,"o":10,"c":"NaN","h":11,"l":9,"t":1704205800000,"n":1}';
     return { status: 200, body: `{"ticker":"X","queryCount":1,"resultsCount":1,"adjusted":true,"results":[${bar}],"status":"OK","request_id":"${requestId()}","count":1}` };
   }
 

@@ -155,7 +155,7 @@ export class PolygonClient {
         const parsed = parseAggsBody(res.body, lastTs, { path, status: res.status }, this.#scrub);
         const bars = parsed.bars;
         if (bars.length > 0) {
-          lastTs = bars[bars.length - 1]!.t;
+          lastTs = parsed.lastTs;
           cursor = { afterTs: lastTs };
         }
         if (parsed.received > 0) {
@@ -165,7 +165,7 @@ export class PolygonClient {
           if ((await this.tickerExists(q.ticker, signal)) === false) throw new UnknownTickerError(q.ticker, { path });
         }
         const nextUrl: URL | null = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
-        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(bars[bars.length - 1]!.t) : null;
+        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(parsed.lastTs) : null;
         const covers = through === null || through < coverFrom ? null : { fromDay: coverFrom, toDay: through };
         if (covers) coverFrom = covers.toDay;
         yield { bars, cursor, requestMs: ms, bytes: res.bytes, covers };

@@ -2,8 +2,10 @@ import { BadRequestError, MalformedResponseError, NotEntitledError, type Polygon
 import type { Bar } from './types.js';
 
 export interface ParsedAggs {
-  /** Bars strictly after `afterTs`, ascending. */
+  /** Bars strictly after `afterTs`, in the order served (ascending unless Polygon erred). */
   bars: Bar[];
+  /** The latest `t` among `bars` (-Infinity when none): where the next page resumes. */
+  lastTs: number;
   /** How many bars the response carried before dropping already-delivered ones. */
   received: number;
   nextUrl: string | null;
@@ -25,7 +27,12 @@ function fail(index: number, what: string, init: PolygonErrorInit): never {
  * JSON.parse and one validation loop, with no intermediate copies.
  *
  * Bars with `t <= afterTs` are dropped (Polygon snaps request bounds outward, so a window or a resumed
- * request can repeat the bar at its edge). Bars must be strictly ascending within a response.
+ * request can repeat the bar at its edge).
+ *
+ * What fails here is a payload that is not bars: not JSON, a field missing or not a number, a
+ * timestamp that is not integer ms (the resume cursor must be one). Numbers that are all there but
+ * break a rule (high below low, negative volume, 1e999, a repeated or earlier timestamp) are bars:
+ * they pass through to the validator, which records them and stores them anyway (issue 12).
  */
 export function parseAggsBody(
   text: string,
@@ -66,43 +73,42 @@ export function parseAggsBody(
 
   const results = body.results;
   if (results === undefined || results === null) {
-    return { bars: [], received: 0, nextUrl, status, requestId };
+    return { bars: [], lastTs: -Infinity, received: 0, nextUrl, status, requestId };
   }
   if (!Array.isArray(results)) throw new MalformedResponseError('results is not an array', withId);
 
   // The parsed objects become the Bars (missing vw/n set to null): no second object per bar, which
-  // measured about 25% off the whole parse. Ascending order makes already-delivered bars a prefix.
+  // measured about 25% off the whole parse. Ascending order makes already-delivered bars a prefix;
+  // only a page that is not ascending pays for a filter.
   const n = results.length;
   let prevT = -Infinity;
+  let maxT = -Infinity;
+  let ascending = true;
   let skip = 0;
   for (let i = 0; i < n; i++) {
     const r = results[i] as Record<string, unknown> | null;
     if (typeof r !== 'object' || r === null) fail(i, 'not an object', withId);
     const t = r.t as number;
-    const o = r.o as number;
-    const h = r.h as number;
-    const l = r.l as number;
-    const c = r.c as number;
-    const v = r.v as number;
     if (!Number.isSafeInteger(t)) fail(i, `t is not an integer timestamp`, withId);
-    // Number.isFinite is false for non-numbers too, so this also rejects strings and nulls.
-    if (!(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && Number.isFinite(v))) {
-      fail(i, `t=${t}: o/h/l/c/v must be finite numbers`, withId);
+    if (!(typeof r.o === 'number' && typeof r.h === 'number' && typeof r.l === 'number' && typeof r.c === 'number' && typeof r.v === 'number')) {
+      fail(i, `t=${t}: o/h/l/c/v must be numbers`, withId);
     }
-    if (h < l) fail(i, `t=${t}: high ${h} is below low ${l}`, withId);
-    if (v < 0) fail(i, `t=${t}: negative volume ${v}`, withId);
     const vw = r.vw;
     if (vw === undefined) r.vw = null;
-    else if (vw !== null && !Number.isFinite(vw)) fail(i, `t=${t}: vw must be a finite number`, withId);
+    else if (vw !== null && typeof vw !== 'number') fail(i, `t=${t}: vw must be a number or null`, withId);
     const cnt = r.n;
     if (cnt === undefined) r.n = null;
+    // A trade count has no rule to break and goes into an int8: 1e999 there is not a count.
     else if (cnt !== null && !Number.isFinite(cnt)) fail(i, `t=${t}: n must be a finite number`, withId);
-    if (t <= prevT) fail(i, `t=${t} is not after the previous bar's ${prevT}: bars out of order`, withId);
+    if (t <= prevT) ascending = false;
     prevT = t;
+    if (t > maxT) maxT = t;
     if (t <= afterTs) skip = i + 1;
   }
-  const bars = (skip === 0 ? results : results.slice(skip)) as Bar[];
-  return { bars, received: n, nextUrl, status, requestId };
+  let bars: Bar[];
+  if (ascending) bars = (skip === 0 ? results : results.slice(skip)) as Bar[];
+  else bars = (results as Bar[]).filter((b) => b.t > afterTs);
+  return { bars, lastTs: bars.length > 0 ? maxT : -Infinity, received: n, nextUrl, status, requestId };
 }
 
 export function messageOf(body: Record<string, unknown>): string | null {

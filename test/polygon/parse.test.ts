@@ -41,7 +41,33 @@ describe('parseAggsBody', () => {
     const bars = [1, 2, 3, 4].map((t) => ({ v: 1, o: 1, c: 1, h: 1, l: 1, t }));
     const p = parseAggsBody(body(bars), 2);
     expect(p.bars.map((b) => b.t)).toEqual([3, 4]);
-    expect(p.received).toBe(4);
+    expect([p.received, p.lastTs]).toEqual([4, 4]);
+  });
+
+  // Issue 12: numbers that are all there but break a rule are bars, not a malformed payload. They
+  // used to fail the page here (bad_payload); now the validator records them and they are stored.
+  it('passes bars that break a rule through unchanged, for the validator to flag', () => {
+    const text =
+      '{"status":"OK","results":[{"v":1,"o":1,"c":1,"h":0.5,"l":1.5,"t":1},{"v":-1,"o":1,"c":1,"h":1,"l":1,"t":2},' +
+      '{"v":1,"o":1e999,"c":1,"h":1,"l":1,"t":3,"vw":-1e999},{"v":1,"o":1,"c":1,"h":1,"l":1,"t":3},{"v":1,"o":1,"c":1,"h":1,"l":1,"t":2}]}';
+    const p = parseAggsBody(text, -Infinity);
+    expect(p.bars.map((b) => [b.t, b.o, b.h, b.l, b.v, b.vw])).toEqual([
+      [1, 1, 0.5, 1.5, 1, null],
+      [2, 1, 1, 1, -1, null],
+      [3, Infinity, 1, 1, 1, -Infinity],
+      [3, 1, 1, 1, 1, null],
+      [2, 1, 1, 1, 1, null],
+    ]);
+    expect([p.received, p.lastTs]).toEqual([5, 3]);
+  });
+
+  it('out of order: drops every bar at or before afterTs, wherever it sits, and resumes after the latest', () => {
+    const bars = [3, 1, 4, 2, 5, 4].map((t) => ({ v: 1, o: 1, c: 1, h: 1, l: 1, t }));
+    const p = parseAggsBody(body(bars), 2);
+    expect(p.bars.map((b) => b.t)).toEqual([3, 4, 5, 4]);
+    expect([p.received, p.lastTs]).toEqual([6, 5]);
+    const none = parseAggsBody(body(bars), 5);
+    expect([none.bars.length, none.lastTs]).toEqual([0, -Infinity]);
   });
 
   it('returns next_url', () => {
@@ -55,14 +81,14 @@ describe('parseAggsBody', () => {
     ['not an object', '[1,2]'],
     ['results not an array', body(undefined, { results: { a: 1 } })],
     ['string price', body([{ v: 1, o: 'NaN', c: 1, h: 1, l: 1, t: 1 }])],
-    ['infinite price', '{"status":"OK","results":[{"v":1,"o":1e999,"c":1,"h":1,"l":1,"t":1}]}'],
     ['missing close', body([{ v: 1, o: 1, h: 1, l: 1, t: 1 }])],
-    ['high below low', body([{ v: 1, o: 1, c: 1, h: 0.5, l: 1.5, t: 1 }])],
-    ['negative volume', body([{ v: -1, o: 1, c: 1, h: 1, l: 1, t: 1 }])],
+    ['null high', body([{ v: 1, o: 1, c: 1, h: null, l: 1, t: 1 }])],
+    ['string volume', body([{ v: '1', o: 1, c: 1, h: 1, l: 1, t: 1 }])],
+    ['missing timestamp', body([{ v: 1, o: 1, c: 1, h: 1, l: 1 }])],
+    ['string timestamp', body([{ v: 1, o: 1, c: 1, h: 1, l: 1, t: '1' }])],
+    ['infinite trade count', '{"status":"OK","results":[{"v":1,"o":1,"c":1,"h":1,"l":1,"t":1,"n":1e999}]}'],
     ['fractional timestamp', body([{ v: 1, o: 1, c: 1, h: 1, l: 1, t: 1.5 }])],
     ['bad vw', body([{ v: 1, vw: 'x', o: 1, c: 1, h: 1, l: 1, t: 1 }])],
-    ['out of order', body([{ v: 1, o: 1, c: 1, h: 1, l: 1, t: 2 }, { v: 1, o: 1, c: 1, h: 1, l: 1, t: 1 }])],
-    ['duplicate', body([{ v: 1, o: 1, c: 1, h: 1, l: 1, t: 2 }, { v: 1, o: 1, c: 1, h: 1, l: 1, t: 2 }])],
     ['null bar', body([null])],
     ['next_url not a string', body([], { next_url: 5 })],
   ];
