@@ -2,7 +2,8 @@
 // product's Polygon client against the simulator serving a high<low bar and a repeated timestamp):
 // the parser lets both through, the bars table holds every bar (the repeated timestamp once, with
 // its first bar's values), the two days are `suspect` with their rules, GET /backfill/{id}/issues
-// lists them, and a `strict` job over the same data fails the unit with bad_data.
+// lists them, and a `strict` job over the same data fails the unit with bad_data. A 1e999 price, a
+// negative volume and swapped timestamps are likewise stored (Infinity as float8) and flagged.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
@@ -15,7 +16,12 @@ import { expectLedgerMatchesBars, ledgerStates, runOneSymbolJob } from './ledger
 
 const HIGH_BELOW_LOW = { date: '2024-07-08', kind: 'high_below_low' as const, index: 30 };
 const DUPLICATE = { date: '2024-07-09', kind: 'ts_duplicate' as const, index: 40 };
-const tickers = { AAPL: { badBars: [HIGH_BELOW_LOW, DUPLICATE] }, MSFT: { badBars: [HIGH_BELOW_LOW, DUPLICATE] } };
+const OTHERS = [
+  { date: '2024-07-08', kind: 'price_not_finite' as const, index: 100 },
+  { date: '2024-07-08', kind: 'volume_invalid' as const, index: 200 },
+  { date: '2024-07-09', kind: 'ts_out_of_order' as const, index: 100 },
+];
+const tickers = { AAPL: { badBars: [HIGH_BELOW_LOW, DUPLICATE] }, MSFT: { badBars: [HIGH_BELOW_LOW, DUPLICATE] }, NVDA: { badBars: OTHERS } };
 const range = { timeframes: ['1m'], startDate: '2024-07-08', endDate: '2024-07-09' };
 
 describe('bad bars are stored and flagged, end to end', () => {
@@ -56,6 +62,18 @@ describe('bad bars are stored and flagged, end to end', () => {
       ['AAPL', new Date(highBelowLow.t).toISOString(), 'high_below_low'],
       ['AAPL', new Date(clean[day9 + DUPLICATE.index - 1]!.t).toISOString(), 'ts_duplicate'],
     ]);
+  });
+
+  it('record: a 1e999 high (Infinity in float8), a negative volume and two swapped timestamps are stored and flagged', async () => {
+    const { jobId, result } = await run('NVDA', 'record');
+    expect(result.status).toBe('completed');
+    const clean = expectedBars('NVDA', '1m', range.startDate, range.endDate, true);
+    const stored = await storedBars('NVDA');
+    expect(stored.map((b) => b.t)).toEqual(clean.map((b) => b.t));
+    expect(stored[OTHERS[0]!.index]!.h).toBe(Infinity);
+    await expectLedgerMatchesBars(stack.db.pool, 'NVDA', '1m', range.startDate, range.endDate);
+    const { rows } = await stack.db.pool.query(`SELECT rule FROM bar_violations WHERE job_id = $1 ORDER BY ts`, [jobId]);
+    expect(rows.map((r) => r.rule)).toEqual(['price_not_finite', 'volume_invalid', 'ts_out_of_order']);
   });
 
   it('strict: the same bars fail the unit with bad_data and store none of the page', async () => {
