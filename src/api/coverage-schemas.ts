@@ -120,3 +120,4 @@ export const issuesPage = z
   .openapi('ValidationIssues');
 
 export type CoverageBody = z.infer<typeof coverageResponse>;
+export type SeriesPageBody = z.infer<typeof seriesPage>;

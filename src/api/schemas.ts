@@ -8,7 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
-import { FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
+import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
 
 export const MAX_TIMEFRAMES = 16;
 export const MIN_DATE = '1970-01-01';
@@ -449,6 +449,7 @@ export const vocabularyResponse = z
     unit_statuses: z.array(z.enum(UNIT_STATUSES)),
     failure_codes: failureCodes,
     permanent_failure_codes: failureCodes.openapi({ description: 'Failures a retry cannot cure (the unit fails at once)' }),
+    coverage_states: z.array(z.enum(COVERAGE_STATES)).openapi({ description: "A day's state in a series' coverage" }),
   })
   .openapi('Vocabulary');
 

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createApp } from '../../src/api/app.js';
-import { startPolygonSim, type PolygonSim, type SimFaults } from '../../src/polygon-sim/index.js';
+import { startPolygonSim, type PolygonSim, type SimFaults, type SimTickers } from '../../src/polygon-sim/index.js';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
 import { startTestWorker, TEST_POLYGON_KEY, type TestWorker } from '../helpers/worker.js';
 
@@ -27,6 +27,8 @@ export interface Stack {
 export interface StackOptions {
   label?: string;
   faults?: SimFaults;
+  /** Per-ticker simulator data: listing dates, missing sessions, bad bars. */
+  tickers?: SimTickers;
   /** API_KEYS for the API. */
   apiKeys?: string[];
   /** Extra API environment (JOB_RETRY_WINDOW_SECONDS, ...). */
@@ -43,7 +45,7 @@ export async function startStack(o: StackOptions = {}): Promise<Stack> {
   try {
     const db = await createTestDatabase(o.label ?? 'ui');
     closers.push(() => db.drop());
-    const sim = await startPolygonSim({ apiKeys: [TEST_POLYGON_KEY], faults: o.faults, latencyMs: o.latencyMs });
+    const sim = await startPolygonSim({ apiKeys: [TEST_POLYGON_KEY], faults: o.faults, latencyMs: o.latencyMs, tickers: o.tickers });
     closers.push(() => sim.close());
     const taskQueue = uniqueTaskQueue(o.label ?? 'ui');
     const worker = await startTestWorker({

@@ -1,9 +1,10 @@
-// GET /api/v1/vocabulary: the product's words (job and unit statuses, failure codes) as the API
+// GET /api/v1/vocabulary: the product's words (job and unit statuses, failure codes, coverage states) as the API
 // itself defines them, so the dashboard and other clients never keep a copy that drifts.
 import { createRoute } from '@hono/zod-openapi';
 import { createRouter, errorSpec } from '../router.js';
 import { vocabularyResponse, type VocabularyResponse } from '../schemas.js';
 import {
+  COVERAGE_STATES,
   FAILURE_CODES,
   FINAL_JOB_STATUSES,
   JOB_STATUSES,
@@ -31,6 +32,7 @@ const VOCABULARY: VocabularyResponse = {
   unit_statuses: [...UNIT_STATUSES],
   failure_codes: [...FAILURE_CODES],
   permanent_failure_codes: [...PERMANENT_FAILURE_CODES],
+  coverage_states: [...COVERAGE_STATES],
 };
 
 export function vocabularyRoutes() {

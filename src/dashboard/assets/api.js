@@ -6,6 +6,8 @@
 /** @typedef {import('../../api/schemas.js').JobStatusResponse} JobStatusJson */
 /** @typedef {import('../../api/schemas.js').JobSummary} JobSummaryJson */
 /** @typedef {import('../../api/schemas.js').UnitRow} UnitJson */
+/** @typedef {import('../../api/coverage-schemas.js').CoverageBody} CoverageJson */
+/** @typedef {import('../../api/coverage-schemas.js').SeriesPageBody} SeriesPageJson */
 
 const KEY_STORAGE = 'backfill.apiKey';
 
@@ -105,4 +107,11 @@ export const api = {
   resume: (jobId) => call('POST', `/api/v1/backfill/${id(jobId)}/resume`, {}),
   /** @type {Action} */
   cancel: (jobId) => call('POST', `/api/v1/backfill/${id(jobId)}/cancel`, {}),
+  /** @param {Record<string, unknown>} params @returns {Promise<SeriesPageJson>} */
+  series: (params) => call('GET', `/api/v1/series${q(params)}`),
+  /**
+   * @param {string} symbol @param {string} timeframe @param {{ start: string; end: string; adjusted: boolean }} params
+   * @returns {Promise<CoverageJson>}
+   */
+  coverage: (symbol, timeframe, params) => call('GET', `/api/v1/series/${id(symbol)}/${id(timeframe)}/coverage${q(params)}`),
 };

@@ -1,11 +1,12 @@
 // @ts-check
-// The dashboard page: recent jobs, a job view with live progress, unit table and controls, and a
-// start form. Polls the API once a second; hash routing (#/jobs/<id>); no framework, no build.
+// The dashboard page: recent jobs, a job view with live progress, unit table and controls, a
+// start form, and the coverage heat-map (heatmap.js, #/coverage/...). Polls the API once a second; hash routing (#/jobs/<id>); no framework, no build.
 // Each view is made by a factory that owns its state (the module holds constants only), and the
 // statuses it knows come from GET /api/v1/vocabulary, not from a copy here.
 import { api, ApiError, getApiKey, setApiKey } from './api.js';
 import { $, $button, $input, $select, $svg, h, setText, svg } from './dom.js';
 import * as f from './fmt.js';
+import { coverageHash, coverageInHash, createHeatmapView } from './heatmap.js';
 
 /** @typedef {import('./api.js').Vocabulary} Vocabulary */
 /** @typedef {import('./api.js').JobStatusJson} JobStatusJson */
@@ -425,14 +426,18 @@ function createJobView({ vocab, recent, refreshSoon }) {
   }
 
   function renderUnits(now) {
+    const range = state.status?.date_range;
+    const adjusted = state.status?.adjusted !== false;
     const rows = state.units.map((x) => {
+      // The unit's series over the job's range, on the heat-map.
+      const sym = range ? h('a', { href: coverageHash({ symbol: x.symbol, timeframe: x.timeframe, start: range.start_date, end: range.end_date, adjusted }), title: `Coverage of ${x.symbol} ${x.timeframe}` }, x.symbol) : x.symbol;
       const took = f.elapsed(x.started_at, x.completed_at, now);
       const reason = x.error_code || x.error_message ? [x.error_code ? h('span', { class: 'code' }, x.error_code) : null, ' ', x.error_message ?? ''] : '';
       return h(
         'tr',
         { class: `u-${x.status}`, 'data-unit': x.unit_no },
         h('td', { class: 'r num muted' }, String(x.unit_no)),
-        h('td', { class: 'sym' }, x.symbol),
+        h('td', { class: 'sym' }, sym),
         h('td', null, x.timeframe),
         h('td', null, pill(x.status)),
         h('td', { class: 'r num' }, f.int(x.attempts)),
@@ -633,8 +638,12 @@ async function main() {
     }
   });
   refreshSoon = poller.refreshSoon;
+  const heatmap = createHeatmapView({ vocab, onError: noteError });
   const route = () => {
-    if (!view.show(jobIdInHash())) return;
+    const coverage = coverageInHash(location.hash);
+    $('main-view').dataset.view = coverage ? 'coverage' : 'job';
+    heatmap.show(coverage);
+    if (!view.show(coverage ? null : jobIdInHash())) return;
     recent.render();
     refreshSoon();
   };
