@@ -233,7 +233,13 @@ describe('backfill API end to end', () => {
       const s = await status(apiWindow, jobId);
       return s.status === 'completed_with_errors' && s.live && s.retry_deadline !== null && s;
     });
-    const end = await cancelAndWait(apiWindow, jobId);
+    await cancelAndWait(apiWindow, jobId);
+    // The query may still answer `cancelled` for a moment while the workflow closes (and the API
+    // remembers an open run for 2 s); once closed, the answer comes from Postgres.
+    const end = await until('the cancelled workflow to close', async () => {
+      const s = await status(apiWindow, jobId);
+      return s.status === 'cancelled' && !s.live && s;
+    });
     // The completed and failed units keep their outcome; the window is gone with the workflow.
     expect(end.units).toMatchObject({ completed: 1, failed: 1 });
     expect(end.live).toBe(false);
