@@ -38,10 +38,10 @@ export async function BackfillWorkflow(input: BackfillInput): Promise<Progress> 
       if (!(await job.settle())) continue;
       const outcome = job.publishOutcome();
       if (outcome.write) await outcome.write;
-      if (!outcome.waitForRetries) return closed(job);
+      if (!outcome.waitForRetries) return await closed(job);
       const waited = await job.waitForRetries();
       if (waited === 'continue') break;
-      if (waited === 'closed') return closed(job);
+      if (waited === 'closed') return await closed(job);
       await job.reopenForRetry();
     }
     return await continueAsNew<typeof BackfillWorkflow>(await job.nextRunInput());
@@ -51,7 +51,8 @@ export async function BackfillWorkflow(input: BackfillInput): Promise<Progress> 
   }
 }
 
-function closed(job: BackfillJob): Progress {
+async function closed(job: BackfillJob): Promise<Progress> {
+  await job.statusWritten();
   job.logFinished();
   return job.progress();
 }

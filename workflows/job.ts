@@ -84,6 +84,14 @@ export class BackfillJob {
     return write;
   }
 
+  /**
+   * Every status write made so far has reached Postgres. A pause or resume answers before its
+   * write, so the run must not close or continue-as-new with one still pending.
+   */
+  async statusWritten(): Promise<void> {
+    await this.statusChain;
+  }
+
   // ---- messages ---------------------------------------------------------------------------------
 
   validateRetry(req: RetryRequest | undefined): void {
@@ -127,8 +135,7 @@ export class BackfillJob {
   }
 
   async pause(): Promise<Progress> {
-    if (!this.state.paused) await this.setStatus('paused');
-    return this.progress();
+    return this.state.paused ? this.progress() : this.applyStatus('paused');
   }
 
   validateResume(): void {
@@ -136,11 +143,24 @@ export class BackfillJob {
   }
 
   async resume(): Promise<Progress> {
-    if (this.state.paused || this.state.legacyHold) {
-      this.state.legacyHold = false;
-      await this.setStatus('running');
-    }
-    return this.progress();
+    if (!this.state.paused && !this.state.legacyHold) return this.progress();
+    this.state.legacyHold = false;
+    return this.applyStatus('running');
+  }
+
+  /**
+   * A pause or resume takes effect in the workflow at once, and its answer is the state this call
+   * left: the status Postgres reaches when the ordered write chain gets there. Awaiting the write
+   * made concurrent calls queue behind each other's activities past the API's update deadline, and
+   * answer with whatever a later call had set by then. Histories recorded before the patch did that.
+   */
+  private applyStatus(status: JobStatus): Promise<Progress> {
+    const write = this.setStatus(status);
+    if (!patched('control-answers-before-write')) return write.then(() => this.progress());
+    const answer = this.progress();
+    // A failed write is the chain's to deal with (it retries without limit; only cancellation ends it).
+    write.catch(() => undefined);
+    return Promise.resolve(answer);
   }
 
   async pauseSignal(): Promise<void> {
@@ -349,6 +369,7 @@ export class BackfillJob {
   /** Before continue-as-new: updates and signals still running (a requeue) finish first; what they queued is carried. */
   async nextRunInput(): Promise<BackfillInput> {
     await condition(allHandlersFinished);
+    await this.statusWritten();
     const { state } = this;
     log.info('continuing as new', { run: state.run, nextUnitNo: state.nextUnitNo, historyLength: workflowInfo().historyLength });
     return { ...this.input, retry: undefined, carry: state.carry() };

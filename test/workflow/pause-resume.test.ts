@@ -21,7 +21,8 @@ describe('pause and resume', () => {
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
     expect(paused.status).toBe('paused');
-    expect((await jobRow(stack.db.pool, jobId))!.status).toBe('paused');
+    // The answer is the workflow's state; Postgres follows through the ordered status writes.
+    await waitFor('the job row paused', async () => (await jobRow(stack.db.pool, jobId))!.status === 'paused');
 
     // The unit in flight finishes; then nothing moves.
     const settled = await waitFor('the running unit to finish', async () => {
