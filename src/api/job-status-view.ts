@@ -11,7 +11,7 @@ import { createSingleFlight } from './single-flight.js';
 import type { RunState, Workflows } from './temporal.js';
 import type { Logger } from '../logger.js';
 import { reconcileIfEnded } from './workflow-ended.js';
-import { dateRangeOf, iso, progressPct, unitCounts, unitJson, type Links } from './presenters.js';
+import { dateRangeOf, iso, progressPct, unitCounts, unitJson, unitsInFlight, type Links } from './presenters.js';
 import type { FailureRow, JobStatusResponse, UnitCountsBody } from './schemas.js';
 
 export const DETAILS_LIMIT = 100;
@@ -125,9 +125,11 @@ export function createStatusView(deps: {
       units_per_minute: elapsedS > 0 ? round1(done / (elapsedS / 60)) : null,
     };
     const paused = live?.paused ?? status === 'paused';
+    // The ETA's rate counts the pages of running units too, so a long unit yields one from its first pages.
+    const doneWork = done + unitsInFlight(units, summary.runningFraction);
     let eta: number | null = null;
     if (final) eta = 0;
-    else if (!paused && elapsedS > 0 && done > 0) eta = Math.round(((units.total - done) * elapsedS) / done);
+    else if (!paused && elapsedS > 0 && doneWork > 0) eta = Math.round(((units.total - doneWork) * elapsedS) / doneWork);
 
     return {
       job_id: job.jobId,
@@ -136,7 +138,7 @@ export function createStatusView(deps: {
       status,
       paused,
       live: live !== null,
-      progress_pct: status === 'completed' ? 100 : progressPct(units),
+      progress_pct: status === 'completed' ? 100 : progressPct(units, summary.runningFraction),
       symbols_completed: summary.symbolsDone,
       symbols_total: job.symbols.length,
       current_symbol: current[0]?.symbol ?? null,

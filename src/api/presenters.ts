@@ -32,6 +32,7 @@ export function unitJson(u: UnitRecord): UnitRow {
     status: u.status,
     attempts: u.attempts,
     pages: u.pages,
+    pages_planned: u.pagesPlanned,
     records_fetched: u.barsFetched,
     records_inserted: u.barsInserted,
     records_updated: u.barsUpdated,
@@ -62,12 +63,22 @@ export function unitCounts(total: number, c: Counts): UnitCountsBody {
   return { total, pending: c.pending + missing, running: c.running, completed: c.completed, failed: c.failed, cancelled: c.cancelled };
 }
 
-/** Share of units that are finished (whatever the outcome), to one decimal. */
-/** Units that ran to an end (completed or failed); a cancelled unit's work was never done. */
-export function progressPct(u: UnitCountsBody): number {
+/**
+ * Units that ran to an end (completed or failed; a cancelled unit's work was never done) plus the
+ * running units' shares of their planned pages, in percent to one decimal. `runningFraction` comes
+ * from Postgres and is capped at the running count, which may come from the workflow's query.
+ */
+export function progressPct(u: UnitCountsBody, runningFraction = 0): number {
   if (u.total <= 0) return 0;
-  return Math.round(((u.completed + u.failed) / u.total) * 1000) / 10;
+  const ended = u.completed + u.failed;
+  const pct = Math.round(((ended + unitsInFlight(u, runningFraction)) / u.total) * 1000) / 10;
+  // A unit whose last page is in but which has not closed yet is not done: only ended units make 100.
+  return ended + u.cancelled >= u.total ? pct : Math.min(pct, 99.9);
 }
+
+/** The running units' page fraction, never more than the units counted as running. */
+export const unitsInFlight = (u: UnitCountsBody, runningFraction: number): number =>
+  Math.max(0, Math.min(runningFraction, u.running));
 
 export function jobSummaryJson(j: RecentJobRow, links: Links): JobSummary {
   const units = unitCounts(j.unitsTotal, j);
@@ -84,7 +95,7 @@ export function jobSummaryJson(j: RecentJobRow, links: Links): JobSummary {
     concurrency: j.concurrency,
     units_total: j.unitsTotal,
     units,
-    progress_pct: progressPct(units),
+    progress_pct: progressPct(units, j.runningFraction),
     total_records_fetched: j.barsFetched,
     total_records_inserted: j.barsInserted,
     total_records_updated: j.barsUpdated,

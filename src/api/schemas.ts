@@ -292,6 +292,7 @@ export const unitRow = z
     status: z.enum(UNIT_STATUSES),
     attempts: z.number().int(),
     pages: z.number().int(),
+    pages_planned: z.number().int().nullable().openapi({ description: 'Requests the unit\'s range needs, known once an attempt starts; progress moves by pages / pages_planned' }),
     records_fetched: z.number().int(),
     records_inserted: z.number().int(),
     /** Stored bars a re-fetch found changed and replaced (corrections). */

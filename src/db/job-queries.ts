@@ -3,7 +3,7 @@
 import type { Queryable } from './pool.js';
 import type { JobStatus } from '../../workflows/vocabulary.js';
 import type { JobSpec } from '../../workflows/messages.js';
-import { unitStatusCounts } from './sql-words.js';
+import { runningUnitFraction, unitStatusCounts } from './sql-words.js';
 import type { UnitCounts } from './unit-queries.js';
 
 export type JobStatusValue = JobStatus;
@@ -60,7 +60,8 @@ export async function listRecentJobs(
             units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
             completed_at AS "completedAt", updated_at AS "updatedAt",
             c.pending, c.running, c.completed, c.failed, c.cancelled, c.unit_rows AS "unitRows",
-            c.bars_fetched AS "barsFetched", c.bars_inserted AS "barsInserted", c.bars_updated AS "barsUpdated"
+            c.bars_fetched AS "barsFetched", c.bars_inserted AS "barsInserted", c.bars_updated AS "barsUpdated",
+            c.running_fraction AS "runningFraction"
        FROM (SELECT * FROM jobs
               WHERE ($2::text IS NULL OR status = $2)
               ORDER BY created_at DESC, job_id
@@ -70,7 +71,8 @@ export async function listRecentJobs(
                 count(*)::int AS unit_rows,
                 coalesce(sum(u.bars_fetched), 0)::bigint AS bars_fetched,
                 coalesce(sum(u.bars_inserted), 0)::bigint AS bars_inserted,
-                coalesce(sum(u.bars_updated), 0)::bigint AS bars_updated
+                coalesce(sum(u.bars_updated), 0)::bigint AS bars_updated,
+                ${runningUnitFraction('u')} AS running_fraction
            FROM job_units u WHERE u.job_id = j.job_id
        ) c
       ORDER BY j.created_at DESC, j.job_id`,

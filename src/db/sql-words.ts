@@ -19,3 +19,13 @@ export const DONE_UNIT_STATUSES = UNIT_STATUSES.filter((s) => !(OPEN_UNIT_STATUS
 /** One `count(*) FILTER (WHERE <column> = '<status>')::int AS "<status>"` per unit status, comma-separated. */
 export const unitStatusCounts = (column = 'status'): string =>
   UNIT_STATUSES.map((s) => `count(*) FILTER (WHERE ${column} = ${sqlList([s])})::int AS ${s}`).join(',\n            ');
+
+/**
+ * Sum over running units of the share of their planned pages done (issue 16): a unit counts
+ * min(pages, pages_planned) / pages_planned of itself until it ends; one without a plan yet counts 0.
+ */
+export const runningUnitFraction = (table = ''): string => {
+  const c = (name: string) => `${table ? `${table}.` : ''}${name}`;
+  return `coalesce(sum(least(${c('pages')}, ${c('pages_planned')})::float8 / ${c('pages_planned')})
+              FILTER (WHERE ${c('status')} = 'running' AND ${c('pages_planned')} > 0), 0)::float8`;
+};

@@ -1,7 +1,7 @@
 // Reads of job_units for the API: one aggregate for a job's totals, keyset pages for its units.
 import type { Queryable } from './pool.js';
 import type { UnitStatus } from '../../workflows/vocabulary.js';
-import { DONE_UNIT_STATUSES, sqlList, unitStatusCounts } from './sql-words.js';
+import { DONE_UNIT_STATUSES, runningUnitFraction, sqlList, unitStatusCounts } from './sql-words.js';
 
 export type UnitStatusValue = UnitStatus;
 
@@ -12,6 +12,8 @@ export type UnitCounts = Record<UnitStatus, number> & {
   barsFetched: number;
   barsInserted: number;
   barsUpdated: number;
+  /** Units' worth of pages the running units have done of their plans (0 <= it <= running). */
+  runningFraction: number;
 };
 
 export interface UnitSummary extends UnitCounts {
@@ -26,6 +28,7 @@ export async function getUnitSummary(db: Queryable, jobId: string): Promise<Unit
             coalesce(sum(bars_fetched), 0)::bigint AS "barsFetched",
             coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
             coalesce(sum(bars_updated), 0)::bigint AS "barsUpdated",
+            ${runningUnitFraction()} AS "runningFraction",
             (SELECT count(*)::int FROM (
                SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
                HAVING bool_and(status IN (${sqlList(DONE_UNIT_STATUSES)}))) done) AS "symbolsDone"
@@ -42,6 +45,8 @@ export interface UnitRecord {
   status: UnitStatusValue;
   attempts: number;
   pages: number;
+  /** Requests the unit's range needs, set when an attempt starts; null before. */
+  pagesPlanned: number | null;
   barsFetched: number;
   barsInserted: number;
   barsUpdated: number;
@@ -70,7 +75,7 @@ export async function listUnits(
   opts: { status?: UnitStatusValue; afterUnitNo?: number; limit: number },
 ): Promise<UnitPage> {
   const { rows } = await db.query<UnitRecord>(
-    `SELECT unit_no AS "unitNo", symbol, timeframe, status, attempts, pages,
+    `SELECT unit_no AS "unitNo", symbol, timeframe, status, attempts, pages, pages_planned AS "pagesPlanned",
             bars_fetched AS "barsFetched", bars_inserted AS "barsInserted",
             bars_updated AS "barsUpdated", error_code AS "errorCode", error_message AS "errorMessage",
             started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt",

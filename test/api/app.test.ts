@@ -401,6 +401,51 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
     expect(json.eta_seconds).toBeLessThan(12);
   });
 
+  it('progress and ETA move within a running unit: pages done of pages planned (issue 16)', async () => {
+    // One unit, 3 of its 12 planned pages committed after 100 s: a quarter done, about 300 s to go.
+    const single = await seedJob(h.db.pool, {
+      status: 'running',
+      symbols: ['AAPL'],
+      timeframes: ['1m'],
+      units: [{ symbol: 'AAPL', timeframe: '1m', status: 'running', pages: 3, pagesPlanned: 12 }],
+      startedAt: new Date(Date.now() - 100_000),
+    });
+    await openWorkflowFor(h, single);
+    const one = (await getJson(`/api/v1/backfill/status/${single}`)).json;
+    expect(one).toMatchObject({ status: 'running', live: false, progress_pct: 25, units: { total: 1, running: 1, completed: 0 } });
+    expect(one.eta_seconds).toBeGreaterThan(290);
+    expect(one.eta_seconds).toBeLessThan(320);
+    expect(one.details[0]).toMatchObject({ status: 'running', pages: 3, pages_planned: 12 });
+
+    // 1 completed of 4; running units at 20 of 10 planned (counts as one unit, no more), 1 of 4 and
+    // one without a plan yet (counts nothing); the cancelled rule holds: 1 + 1 + 0.25 of 4 units.
+    const units = [
+      { symbol: 'A', timeframe: '1h', status: 'completed' as const, pages: 5, pagesPlanned: 5 },
+      { symbol: 'B', timeframe: '1h', status: 'running' as const, pages: 20, pagesPlanned: 10 },
+      { symbol: 'C', timeframe: '1h', status: 'running' as const, pages: 1, pagesPlanned: 4 },
+      { symbol: 'D', timeframe: '1h', status: 'running' as const, pages: 2 },
+    ];
+    const mixed = await seedJob(h.db.pool, { status: 'running', symbols: ['A', 'B', 'C', 'D'], timeframes: ['1h'], units });
+    await openWorkflowFor(h, mixed);
+    const many = (await getJson(`/api/v1/backfill/status/${mixed}`)).json;
+    expect(many.progress_pct).toBe(56.3);
+    expect(many.details.find((u) => u.symbol === 'D')).toMatchObject({ pages: 2, pages_planned: null });
+    const recent = await getJson<RecentJobs>('/api/v1/backfill/recent?status=running');
+    expect(recent.json.jobs.find((j) => j.job_id === single)?.progress_pct).toBe(25);
+    expect(recent.json.jobs.find((j) => j.job_id === mixed)?.progress_pct).toBe(56.3);
+  });
+
+  it('a running job whose every page is in shows less than 100 until its units close', async () => {
+    const jobId = await seedJob(h.db.pool, {
+      status: 'running',
+      symbols: ['AAPL'],
+      timeframes: ['1d'],
+      units: [{ symbol: 'AAPL', timeframe: '1d', status: 'running', pages: 7, pagesPlanned: 7 }],
+    });
+    await openWorkflowFor(h, jobId);
+    expect((await getJson(`/api/v1/backfill/status/${jobId}`)).json.progress_pct).toBe(99.9);
+  });
+
   it('a cancelled job counts only the units that ran as progress, in status and in the recent list', async () => {
     // 3 of 8 units completed, 1 failed, then the job was cancelled with 4 not done.
     const units = gridUnits(['AAPL', 'MSFT', 'NVDA', 'AMD'], ['1d', '1h'], (i) => (i < 3 ? 'completed' : i < 4 ? 'failed' : 'cancelled'));

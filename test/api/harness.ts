@@ -93,6 +93,9 @@ export interface SeedUnit {
   status?: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
   barsFetched?: number;
   barsInserted?: number;
+  /** Pages committed and pages the attempt planned (pages_planned stays null when omitted). */
+  pages?: number;
+  pagesPlanned?: number;
   errorCode?: string;
   errorMessage?: string;
 }
@@ -131,10 +134,10 @@ export async function seedJob(
   if (units.length) {
     await pool.query(
       `INSERT INTO job_units (job_id, unit_no, symbol, timeframe, status, bars_fetched, bars_inserted, error_code, error_message,
-                              completed_at)
-       SELECT $1, n - 1, s, t, st, f, i, ec, em, CASE WHEN st IN ('completed', 'failed', 'cancelled') THEN now() END
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
-              WITH ORDINALITY AS u(s, t, st, f, i, ec, em, n)`,
+                              completed_at, pages, pages_planned)
+       SELECT $1, n - 1, s, t, st, f, i, ec, em, CASE WHEN st IN ('completed', 'failed', 'cancelled') THEN now() END, p, pp
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::int[], $10::int[])
+              WITH ORDINALITY AS u(s, t, st, f, i, ec, em, p, pp, n)`,
       [
         jobId,
         units.map((u) => u.symbol),
@@ -144,6 +147,8 @@ export async function seedJob(
         units.map((u) => u.barsInserted ?? 0),
         units.map((u) => u.errorCode ?? null),
         units.map((u) => u.errorMessage ?? null),
+        units.map((u) => u.pages ?? 0),
+        units.map((u) => u.pagesPlanned ?? null),
       ],
     );
   }

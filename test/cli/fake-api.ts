@@ -211,6 +211,7 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
           status: 'pending',
           attempts: 0,
           pages: 0,
+          pages_planned: null,
           records_fetched: 0,
           records_inserted: 0,
           records_updated: 0,
