@@ -401,16 +401,22 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
     expect(json.eta_seconds).toBeLessThan(12);
   });
 
-  it('progress and ETA move within a running unit: pages done of pages planned (issue 16)', async () => {
-    // One unit, 3 of its 12 planned pages committed after 100 s: a quarter done, about 300 s to go.
-    const single = await seedJob(h.db.pool, {
+  /** A running one-unit AAPL job with an open workflow (the status answers from Postgres, live: false). */
+  async function openOneUnitJob(timeframe: string, pages: { pages: number; pagesPlanned: number }, startedAt?: Date): Promise<string> {
+    const jobId = await seedJob(h.db.pool, {
       status: 'running',
       symbols: ['AAPL'],
-      timeframes: ['1m'],
-      units: [{ symbol: 'AAPL', timeframe: '1m', status: 'running', pages: 3, pagesPlanned: 12 }],
-      startedAt: new Date(Date.now() - 100_000),
+      timeframes: [timeframe],
+      units: [{ symbol: 'AAPL', timeframe, status: 'running', ...pages }],
+      ...(startedAt ? { startedAt } : {}),
     });
-    await openWorkflowFor(h, single);
+    await openWorkflowFor(h, jobId);
+    return jobId;
+  }
+
+  it('progress and ETA move within a running unit: pages done of pages planned (issue 16)', async () => {
+    // One unit, 3 of its 12 planned pages committed after 100 s: a quarter done, about 300 s to go.
+    const single = await openOneUnitJob('1m', { pages: 3, pagesPlanned: 12 }, new Date(Date.now() - 100_000));
     const one = (await getJson(`/api/v1/backfill/status/${single}`)).json;
     expect(one).toMatchObject({ status: 'running', live: false, progress_pct: 25, units: { total: 1, running: 1, completed: 0 } });
     expect(one.eta_seconds).toBeGreaterThan(290);
@@ -436,13 +442,7 @@ describe('GET /api/v1/backfill/status/:job_id', () => {
   });
 
   it('a running job whose every page is in shows less than 100 until its units close', async () => {
-    const jobId = await seedJob(h.db.pool, {
-      status: 'running',
-      symbols: ['AAPL'],
-      timeframes: ['1d'],
-      units: [{ symbol: 'AAPL', timeframe: '1d', status: 'running', pages: 7, pagesPlanned: 7 }],
-    });
-    await openWorkflowFor(h, jobId);
+    const jobId = await openOneUnitJob('1d', { pages: 7, pagesPlanned: 7 });
     expect((await getJson(`/api/v1/backfill/status/${jobId}`)).json.progress_pct).toBe(99.9);
   });
 
