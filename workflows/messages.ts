@@ -28,6 +28,17 @@ export interface JobSpec {
   adjusted: boolean;
   /** Units in flight at most. */
   concurrency: number;
+  /**
+   * Where the job's outcome is announced (a signed Standard Webhooks POST). Only the URL: its
+   * secret never enters workflow input or history; the delivery activity reads it from the
+   * worker's config (WEBHOOK_SECRET) or from Postgres (the endpoint's sealed secret).
+   */
+  webhook?: WebhookTarget;
+}
+
+/** A webhook endpoint as a job or a schedule names it. */
+export interface WebhookTarget {
+  url: string;
 }
 
 export interface BackfillInput extends JobSpec {
