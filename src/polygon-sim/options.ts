@@ -43,6 +43,11 @@ export interface SimOptions {
   /** Per-ticker listing date, missing sessions and bad bars (see SimTickerConfig). */
   tickers?: SimTickers;
   /**
+   * The US stocks grouped daily answers for (besides the stock tickers of `tickers`); default
+   * DEFAULT_UNIVERSE. Polygon's own answer holds every US stock; the simulator can only list names.
+   */
+  universe?: string[];
+  /**
    * The simulator's "now" in Unix ms (default: the real clock): no bar starting after it is served,
    * as Polygon has no bar for minutes that have not happened. Tests pin it.
    */
@@ -74,6 +79,9 @@ export function checkOptions(o: SimOptions): void {
     throw new SimOptionsError('maxResultsPerPage must be a positive integer');
   }
   nonNegative('nowMs', o.nowMs);
+  if (o.universe !== undefined && !(Array.isArray(o.universe) && o.universe.every((t) => typeof t === 'string' && t.length > 0))) {
+    throw new SimOptionsError('universe must be an array of tickers');
+  }
   try {
     checkTickers(o.tickers);
   } catch (e) {
@@ -147,6 +155,7 @@ export function simOptionsFromEnv(env: NodeJS.ProcessEnv): SimServeOptions {
     latencyMs: num(env, 'POLYGON_SIM_LATENCY_MS'),
     maxResultsPerPage: num(env, 'POLYGON_SIM_MAX_RESULTS_PER_PAGE'),
     tickers: jsonObject(env, 'POLYGON_SIM_TICKERS') as SimTickers | undefined,
+    universe: list(env.POLYGON_SIM_UNIVERSE),
     faults: {
       errorRate: num(env, 'POLYGON_SIM_ERROR_RATE'),
       slowRate: num(env, 'POLYGON_SIM_SLOW_RATE'),

@@ -16,6 +16,21 @@ export class RequestError extends Error {}
 
 export const AGGS_PATH = /^\/v2\/aggs\/ticker\/([^/]+)\/range\/([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
 export const TICKER_PATH = /^\/v3\/reference\/tickers\/([^/]+)\/?$/;
+export const GROUPED_PATH = /^\/v2\/aggs\/grouped\/locale\/us\/market\/stocks\/([^/]+)\/?$/;
+
+/** A parsed grouped-daily request: one New York session day, adjusted or raw. */
+export interface GroupedRequest {
+  day: number;
+  adjusted: boolean;
+}
+
+export function parseGroupedRequest(m: RegExpExecArray, q: URLSearchParams): GroupedRequest {
+  const day = parseDateToDay(m[1]!);
+  if (day === null) throw new RequestError(`Could not parse '${m[1]}': use YYYY-MM-DD`);
+  const adj = q.get('adjusted') ?? 'true';
+  if (adj !== 'true' && adj !== 'false') throw new RequestError("adjusted must be 'true' or 'false'");
+  return { day, adjusted: adj === 'true' };
+}
 
 /** YYYY-MM-DD (a New York date: its first or last ms) or Unix ms. */
 function bound(s: string, end: boolean): number {

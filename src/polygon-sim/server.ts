@@ -4,7 +4,7 @@ import { nyDayOf, nyDayStartMs, parseDateToDay } from '../polygon/time.js';
 import { marketOf } from './calendar.js';
 import { mergeOptions, type SimOptions } from './options.js';
 import { hashString, Rng } from './prng.js';
-import { AGGS_PATH, type AggsRequest, encodeCursor, parseAggsRequest, RequestError, TICKER_PATH } from './request.js';
+import { AGGS_PATH, type AggsRequest, encodeCursor, GROUPED_PATH, type GroupedRequest, parseAggsRequest, parseGroupedRequest, RequestError, TICKER_PATH } from './request.js';
 import type { SharedSimState } from './shared.js';
 import { BarSource } from './source.js';
 
@@ -17,6 +17,8 @@ interface Reply {
 }
 
 const RATE_WINDOW_MS = 60_000;
+/** The US stocks grouped daily lists when the `universe` option is not set. */
+export const DEFAULT_UNIVERSE: readonly string[] = ['AAPL', 'MSFT', 'AMZN', 'GOOGL', 'META', 'NVDA', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT', 'XOM', 'NFLX', 'SPY', 'QQQ'];
 const COMMA = Buffer.from(',');
 
 export interface SimServer {
@@ -213,6 +215,37 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     return { status: 200, body: pieces };
   }
 
+  /**
+   * Grouped daily: one bar per US stock of the universe for one session day, the very numbers of the
+   * per-ticker daily bar with the ticker in `T`, stamped (as Polygon stamps them) at the session's
+   * close instead of 00:00 New York. A closed day, or one that has not begun, has no results.
+   */
+  function grouped(r: GroupedRequest): Reply {
+    const f = options.faults ?? {};
+    const dayStart = nyDayStartMs(r.day);
+    if (f.notAuthorizedBefore !== undefined && dayStart < nyDayStartMs(parseDateToDay(f.notAuthorizedBefore)!)) return notAuthorized();
+    const now = options.nowMs ?? Date.now();
+    const session = source.calendar().session('stock', r.day);
+    const names = new Set([...(options.universe ?? DEFAULT_UNIVERSE), ...Object.keys(options.tickers ?? {})]);
+    const skip = new Set([...(f.unknownTickers ?? []), ...(f.notAuthorizedTickers ?? [])]);
+    const rows: string[] = [];
+    if (session !== null && dayStart <= now) {
+      for (const t of [...names].sort()) {
+        if (skip.has(t) || marketOf(t) !== 'stock') continue;
+        const bar = source.dailyBarJson(t, r.day, r.adjusted);
+        if (bar === null) continue;
+        // Moved by the close's offset, so a bar the overlay stamps off its bucket stays off it.
+        const stamped = bar.replace(/"t":(-?\d+)/, (_, ts: string) => `"t":${Number(ts) - dayStart + session.regClose}`);
+        rows.push(`{"T":${JSON.stringify(t)},${stamped.slice(1)}`);
+      }
+    }
+    const results = rows.length > 0 ? `,"results":[${rows.join(',')}]` : '';
+    return {
+      status: 200,
+      body: `{"queryCount":${rows.length},"resultsCount":${rows.length},"adjusted":${r.adjusted}${results},"status":"OK","request_id":"${requestId()}","count":${rows.length}}`,
+    };
+  }
+
   function reference(ticker: string): Reply {
     if (options.faults?.unknownTickers?.includes(ticker)) {
       return json(404, { status: 'NOT_FOUND', request_id: requestId(), message: 'Ticker not found.' });
@@ -254,8 +287,9 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     refresh();
     shared.countRequest();
     const aggsMatch = AGGS_PATH.exec(path);
-    const refMatch = aggsMatch ? null : TICKER_PATH.exec(path);
-    if (req.method !== 'GET' || (!aggsMatch && !refMatch)) {
+    const groupedMatch = aggsMatch ? null : GROUPED_PATH.exec(path);
+    const refMatch = aggsMatch || groupedMatch ? null : TICKER_PATH.exec(path);
+    if (req.method !== 'GET' || (!aggsMatch && !groupedMatch && !refMatch)) {
       return send(res, json(404, { status: 'NOT_FOUND', request_id: requestId(), message: 'Not found' }));
     }
     const denied = authorize(req, url);
@@ -274,9 +308,11 @@ export async function serveSim(shared: SharedSimState, opts: { port: number; hos
     if (isMalformed) return send(res, malformed());
 
     let reply: Reply;
-    if (aggsMatch) {
+    if (aggsMatch || groupedMatch) {
       try {
-        reply = aggs(parseAggsRequest(aggsMatch, url.searchParams), req.headers.host ?? 'localhost');
+        reply = aggsMatch
+          ? aggs(parseAggsRequest(aggsMatch, url.searchParams), req.headers.host ?? 'localhost')
+          : grouped(parseGroupedRequest(groupedMatch!, url.searchParams));
       } catch (e) {
         if (!(e instanceof RequestError)) throw e;
         reply = json(400, { status: 'ERROR', request_id: requestId(), error: e.message });

@@ -124,27 +124,58 @@ export class BarSource {
     const bars = allocBars(len, st.profile.market !== 'index', st.profile.market !== 'index');
     bars.count = len;
     const has = new Uint8Array(len);
-    const volDec = st.profile.market === 'crypto' ? 4 : 0;
-    for (let i = 0; i < len; i++) {
-      const day = first + i;
-      const m = this.baseDay(st, day, adjusted, 'minute');
-      if (m.count === 0) continue;
-      const start = this.cal.dayStart(day);
-      const keys = new Float64Array(m.count).fill(start);
-      const a = aggregate(m, keys, () => start, vwDecimals(st.profile.market, m.o[0]!), volDec).bars;
-      has[i] = 1;
-      bars.t[i] = start;
-      bars.o[i] = a.o[0]!;
-      bars.h[i] = a.h[0]!;
-      bars.l[i] = a.l[0]!;
-      bars.c[i] = a.c[0]!;
-      bars.v[i] = a.v[0]!;
-      if (bars.vw && a.vw) bars.vw[i] = a.vw[0]!;
-      if (bars.n && a.n) bars.n[i] = a.n[0]!;
-    }
+    for (let i = 0; i < len; i++) if (this.dailyBarInto(st, first + i, adjusted, bars, i)) has[i] = 1;
     const entry = { bars, has, first };
     this.cache.set(key, entry, barsBytes(bars) + len);
     return entry;
+  }
+
+  /** One day's daily bar written into slot `i` of `bars` (from that day's minutes); false when the day has none. */
+  private dailyBarInto(st: TickerState, day: number, adjusted: boolean, bars: BarArrays, i: number): boolean {
+    const m = this.baseDay(st, day, adjusted, 'minute');
+    if (m.count === 0) return false;
+    const start = this.cal.dayStart(day);
+    const keys = new Float64Array(m.count).fill(start);
+    const a = aggregate(m, keys, () => start, vwDecimals(st.profile.market, m.o[0]!), st.profile.market === 'crypto' ? 4 : 0).bars;
+    bars.t[i] = start;
+    bars.o[i] = a.o[0]!;
+    bars.h[i] = a.h[0]!;
+    bars.l[i] = a.l[0]!;
+    bars.c[i] = a.c[0]!;
+    bars.v[i] = a.v[0]!;
+    if (bars.vw && a.vw) bars.vw[i] = a.vw[0]!;
+    if (bars.n && a.n) bars.n[i] = a.n[0]!;
+    return true;
+  }
+
+  /**
+   * The JSON of `ticker`'s daily bar on `day`, exactly as the per-ticker `1/day` endpoint serves it
+   * (same numbers, bad bars included, stamped 00:00 New York), or null when it has none that day.
+   * Grouped daily asks one day of many tickers: a cached year is reused, otherwise only that day's
+   * minutes are generated (a whole year per ticker would cost 50 ms x thousands of tickers).
+   */
+  dailyBarJson(ticker: string, day: number, adjusted: boolean): string | null {
+    const st = this.ticker(ticker);
+    const year = new Date(day * DAY_MS).getUTCFullYear();
+    const cached = this.cache.get(`D|${adjusted ? 1 : 0}|${ticker}|${year}`) as { bars: BarArrays; has: Uint8Array; first: number } | undefined;
+    const daily = allocBars(1, st.profile.market !== 'index', st.profile.market !== 'index');
+    if (cached !== undefined) {
+      if (cached.has[day - cached.first] === 0) return null;
+      copyBar(daily, 0, cached.bars, day - cached.first);
+    } else if (!this.dailyBarInto(st, day, adjusted, daily, 0)) {
+      return null;
+    }
+    daily.count = 1;
+    // The same aggregation calendarChunk applies to a one-day bucket, so the numbers cannot drift.
+    const start = this.cal.dayStart(day);
+    const end = this.cal.dayStart(day + 1);
+    let chunk = toChunk(aggregate(daily, new Float64Array(1).fill(start), () => end, vwDecimals(st.profile.market, daily.o[0]!), st.profile.market === 'crypto' ? 4 : 0));
+    const ov = this.overlays.get(ticker);
+    if (ov !== undefined) {
+      const bad = ov.badBars(day).filter((b) => b.kind !== 'closed_day' && b.kind !== 'ts_out_of_range').map((b) => ({ kind: b.kind, index: 0 }));
+      chunk = corruptChunk(chunk, bad);
+    }
+    return chunk.buf.toString('latin1', barStart(chunk, 0), chunk.ends[0]!);
   }
 
   /** Serialized bars of one New York day for an intraday timeframe (cached). */

@@ -1,6 +1,7 @@
 import { CalendarSet } from '../calendar/set.js';
 import { planWindows, windowDays, type RequestWindow } from '../planner/windows.js';
 import { BadKeyError, BadRequestError, MalformedResponseError, NotEntitledError, UnknownTickerError } from './errors.js';
+import { type GroupedDay, parseGroupedBody } from './grouped.js';
 import { parseAggsBody } from './parse.js';
 import { redact, safePath } from './redact.js';
 import { errorForStatus } from './responses.js';
@@ -20,7 +21,7 @@ export interface RequestInfo {
   bytes: number;
   /** Path and query of the request; never contains the key. */
   path: string;
-  kind: 'aggs' | 'reference';
+  kind: 'aggs' | 'grouped' | 'reference';
 }
 
 export interface PolygonClientOptions {
@@ -113,6 +114,22 @@ export class PolygonClient {
     let n = 0;
     for (const _ of planWindows(this.#calendars.forTicker(q.ticker), q.timeframe, fromDay, toDay, this.#limit, null)) n++;
     return n;
+  }
+
+  /**
+   * Grouped daily: every US stock's daily bar for one New York date in one request (through the same
+   * rate limiter and error mapping as aggregates), `t` moved to 00:00 New York as per-ticker daily
+   * bars are stamped. A closed day answers no bars.
+   */
+  async groupedDaily(q: { date: string; adjusted: boolean }, opts: { signal?: AbortSignal } = {}): Promise<GroupedDay> {
+    const day = parseDateToDay(q.date);
+    if (day === null) throw new BadRequestError(`invalid date ${JSON.stringify(q.date)}: expected YYYY-MM-DD`);
+    if (typeof q.adjusted !== 'boolean') throw new BadRequestError('adjusted must be a boolean');
+    this.#requireKey();
+    const url = this.#url(`/v2/aggs/grouped/locale/us/market/stocks/${q.date}?adjusted=${q.adjusted}&include_otc=false`);
+    const { res, ms, path } = await this.#get(url, opts.signal, 'grouped');
+    const parsed = parseGroupedBody(res.body, { path, status: res.status }, this.#scrub);
+    return { day, bars: parsed.bars, received: parsed.received, requestMs: ms, bytes: res.bytes };
   }
 
   /** true: the reference endpoint knows the ticker; false: 404; null: cannot tell (not entitled). */

@@ -36,6 +36,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from './client.js';
 export { parseAggsBody, type ParsedAggs } from './parse.js';
+export { parseGroupedBody, type GroupedDay } from './grouped.js';
 export { parseRetryAfter } from './responses.js';
 export { redact } from './redact.js';
 export { type Transport, type TransportRequest, type TransportResponse, createNodeTransport, createFetchTransport } from './transport.js';

@@ -40,28 +40,10 @@ export function parseAggsBody(
   init: PolygonErrorInit = {},
   scrub: (s: string) => string = (s) => s,
 ): ParsedAggs {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new MalformedResponseError(
-      `response body is not valid JSON (${text.length} chars, possibly truncated): ${scrub(JSON.stringify(snippet(text)))}`,
-      init,
-    );
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new MalformedResponseError('response body is not a JSON object', init);
-  }
-  const body = doc as Record<string, unknown>;
+  const body = checkStatus(text, init, scrub);
   const requestId = typeof body.request_id === 'string' ? body.request_id : null;
   const withId: PolygonErrorInit = { ...init, requestId: requestId ?? init.requestId ?? null };
   const status = typeof body.status === 'string' ? body.status : '';
-  if (status === 'NOT_AUTHORIZED') {
-    throw new NotEntitledError(`not entitled: ${scrub(messageOf(body) ?? 'NOT_AUTHORIZED')}`, withId);
-  }
-  if (status === 'ERROR') {
-    throw new BadRequestError(`Polygon rejected the request: ${scrub(messageOf(body) ?? 'status ERROR')}`, withId);
-  }
 
   const nextRaw = body.next_url;
   let nextUrl: string | null = null;
@@ -114,4 +96,35 @@ export function parseAggsBody(
 export function messageOf(body: Record<string, unknown>): string | null {
   const m = body.error ?? body.message;
   return typeof m === 'string' && m.length > 0 ? m : null;
+}
+
+/**
+ * The body as an object, once its JSON and its `status` say it is an answer: not JSON, not an
+ * object, `NOT_AUTHORIZED` and `ERROR` throw the typed error (shared by aggregates and grouped daily).
+ */
+export function checkStatus(text: string, init: PolygonErrorInit, scrub: (s: string) => string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new MalformedResponseError(
+      `response body is not valid JSON (${text.length} chars, possibly truncated): ${scrub(JSON.stringify(snippet(text)))}`,
+      init,
+    );
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new MalformedResponseError('response body is not a JSON object', init);
+  }
+  const body = doc as Record<string, unknown>;
+  const requestId = typeof body.request_id === 'string' ? body.request_id : null;
+  const withId: PolygonErrorInit = { ...init, requestId: requestId ?? init.requestId ?? null };
+  const status = typeof body.status === 'string' ? body.status : '';
+  if (status === 'NOT_AUTHORIZED') {
+    throw new NotEntitledError(`not entitled: ${scrub(messageOf(body) ?? 'NOT_AUTHORIZED')}`, withId);
+  }
+  if (status === 'ERROR') {
+    throw new BadRequestError(`Polygon rejected the request: ${scrub(messageOf(body) ?? 'status ERROR')}`, withId);
+  }
+
+  return body;
 }
