@@ -4,6 +4,7 @@ import { createBackfillUnit } from './backfill-unit.js';
 import { createUnitStatusActivities } from './unit-status.js';
 import { createSetJobStatus } from './job-status.js';
 import { createLoadRetryState } from './retry-state.js';
+import { createPlanTopUp, type PlanTopUpDeps } from './plan-top-up.js';
 
 export type { ActivityDeps, UnitSettings } from './deps.js';
 export type { UnitInput, UnitResult, UnitHeartbeat } from './backfill-unit.js';
@@ -16,13 +17,14 @@ export type { LoadRetryStateOutput } from './retry-state.js';
  * proxies with `ReturnType<typeof createActivities>` (an `import type`, so no I/O code reaches the
  * workflow bundle).
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps & { config: ActivityDeps['config'] & PlanTopUpDeps['config'] }) {
   return {
     initJob: createInitJob(deps),
     backfillUnit: createBackfillUnit(deps),
     setJobStatus: createSetJobStatus(deps),
     loadRetryState: createLoadRetryState(deps),
     ...createUnitStatusActivities(deps),
+    planTopUp: createPlanTopUp(deps),
   };
 }
 

@@ -7,4 +7,13 @@ export const JOB_ID = defineSearchAttributeKey('BackfillJobId', SearchAttributeT
 export const SYMBOLS_COUNT = defineSearchAttributeKey('BackfillSymbolsCount', SearchAttributeType.INT);
 export const JOB_STATUS = defineSearchAttributeKey('BackfillStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_KEYS = [JOB_ID, SYMBOLS_COUNT, JOB_STATUS] as const;
+/** The schedule (the `<id>` of `backfill-schedule-<id>`) on the schedule itself and on every workflow its runs start. */
+export const SCHEDULE_ID = defineSearchAttributeKey('BackfillScheduleId', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [JOB_ID, SYMBOLS_COUNT, JOB_STATUS, SCHEDULE_ID] as const;
+
+/**
+ * Temporal's own attribute on a workflow a schedule started: the time the run was scheduled for
+ * (a past time in a schedule backfill), not when it started. Built in, so not registered.
+ */
+export const TEMPORAL_SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);

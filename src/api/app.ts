@@ -20,6 +20,8 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { coverageRoutes } from './routes/coverage.js';
 import { vocabularyRoutes } from './routes/vocabulary.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { createScheduleSchemas } from './schedule-schemas.js';
 import { createRequestSchemas } from './schemas.js';
 import { nyDateOf } from './dates.js';
 import { DEFAULT_TEMPORAL_TIMEOUTS, createWorkflows } from './temporal.js';
@@ -44,13 +46,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     workflows,
     status: createStatusView({ pool: deps.pool, workflows, links, now, logger, retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS, onLookup: deps.metrics?.statusLookup }),
   };
-  const schemas = createRequestSchemas({
+  const limits = {
     maxSymbols: config.API_MAX_SYMBOLS,
     maxConcurrency: config.JOB_MAX_CONCURRENCY,
     defaultConcurrency: Math.min(config.JOB_DEFAULT_CONCURRENCY, config.JOB_MAX_CONCURRENCY),
     today: () => nyDateOf(now()),
     pageLimit: config.POLYGON_PAGE_LIMIT,
-  });
+  };
+  const schemas = createRequestSchemas(limits);
 
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId({ limitLength: 128 }));
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       '/api/*',
       cors({
         origin: origins.includes('*') ? '*' : origins,
-        allowMethods: ['GET', 'POST', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
         allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
         exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed'],
         maxAge: 600,
@@ -81,6 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', coverageRoutes(svc));
   app.route('/', controlRoutes(svc, schemas));
   app.route('/', vocabularyRoutes());
+  app.route('/', scheduleRoutes(svc, createScheduleSchemas(limits)));
   mountDocs(app, { secured: config.apiKeys.length > 0, version: API_VERSION });
   app.route('/', createDashboardRoutes());
 

@@ -42,7 +42,7 @@ const symbol = z
   .max(SYMBOL_MAX_LENGTH, `must be at most ${SYMBOL_MAX_LENGTH} characters`)
   .refine(isWellFormedTicker, { error: (iss) => `'${String(iss.input).slice(0, SYMBOL_MAX_LENGTH)}' ${TICKER_HINT}` });
 
-function timeframeOf(limits: RequestLimits) {
+export function timeframeOf(limits: RequestLimits) {
   return z
     .string(expected('a string'))
     .trim()
@@ -59,7 +59,7 @@ const isoDate = z
   .refine((d) => d >= MIN_DATE, `must be on or after ${MIN_DATE}`)
   .openapi({ format: 'date', example: '2024-01-02' });
 
-function symbolsOf(limits: RequestLimits) {
+export function symbolsOf(limits: RequestLimits) {
   return z
     .array(symbol, expected('an array of tickers'))
     .min(1, 'at least one symbol is required')
@@ -68,7 +68,7 @@ function symbolsOf(limits: RequestLimits) {
     .openapi({ example: ['AAPL', 'MSFT'], description: 'Polygon tickers; trimmed, de-duplicated; all-lowercase input is upper-cased.' });
 }
 
-function timeframesOf(limits: RequestLimits) {
+export function timeframesOf(limits: RequestLimits) {
   return z
     .array(timeframeOf(limits), expected('an array of timeframes'))
     .min(1, 'at least one timeframe is required')
@@ -77,7 +77,7 @@ function timeframesOf(limits: RequestLimits) {
     .openapi({ example: ['1d', '1h'] });
 }
 
-function concurrencyOf(limits: RequestLimits) {
+export function concurrencyOf(limits: RequestLimits) {
   return z
     .number(expected('an integer'))
     .int('must be an integer')

@@ -18,6 +18,8 @@ export interface NewJob {
   unitsTotal: number;
   /** What the job does with bars that break a rule (default `record`). */
   validation?: ValidationMode;
+  /** The schedule whose run started the job (migration 009); null for a job started by a request. */
+  scheduleId?: string | null;
 }
 
 export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: false; job: JobRow };
@@ -30,8 +32,8 @@ export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: fals
 export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobResult> {
   const { rows } = await db.query<JobRow>(
     `INSERT INTO jobs (job_id, workflow_id, idempotency_key, request_fingerprint, status, symbols, timeframes,
-                       start_date, end_date, adjusted, concurrency, units_total, validation)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12)
+                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -47,6 +49,7 @@ export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobRe
       job.concurrency,
       job.unitsTotal,
       job.validation ?? 'record',
+      job.scheduleId ?? null,
     ],
   );
   if (rows[0]) return { inserted: true, job: rows[0] };

@@ -1,7 +1,7 @@
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes.js';
 
 // Registered on the dev server at start (see dev-server.ts) and by docker-compose's setup step.
-export { JOB_ID, JOB_STATUS, SEARCH_ATTRIBUTE_KEYS, SYMBOLS_COUNT } from '../../workflows/search-attributes.js';
+export { JOB_ID, JOB_STATUS, SCHEDULE_ID, SEARCH_ATTRIBUTE_KEYS, SYMBOLS_COUNT } from '../../workflows/search-attributes.js';
 
 type KeyType = (typeof SEARCH_ATTRIBUTE_KEYS)[number]['type'];
 /** The `temporal operator search-attribute create --type` (and dev server flag) word for each key type. */

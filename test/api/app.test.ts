@@ -87,6 +87,12 @@ describe('health, readiness, docs', () => {
         '/api/v1/backfill/{job_id}/issues',
         '/api/v1/series',
         '/api/v1/series/{symbol}/{timeframe}/coverage',
+        '/api/v1/schedules',
+        '/api/v1/schedules/{id}',
+        '/api/v1/schedules/{id}/pause',
+        '/api/v1/schedules/{id}/unpause',
+        '/api/v1/schedules/{id}/trigger',
+        '/api/v1/schedules/{id}/backfill',
       ].sort(),
     );
     const schemas = json.components!.schemas as Record<string, SchemaObject>;

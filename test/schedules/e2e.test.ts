@@ -1,0 +1,191 @@
+// Issue 14's schedule "done when", through the real stack: a worker, the Temporal dev server and
+// the real Temporal CLI, Postgres, the simulator, and the API app. A schedule created over REST is
+// listed by `temporal schedule list`; `temporal schedule trigger` starts a job over only the
+// sessions still missing or not final; a pause from the CLI reads as paused in the API; a schedule
+// backfill over three past evenings runs three jobs, each over its own evening's window. Bad input
+// is a 400 naming the field and creates nothing in Temporal or Postgres.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { createApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { CalendarSet } from '../../src/calendar/index.js';
+import { lookbackSessions } from '../../src/schedules/range.js';
+import type { ScheduleView } from '../../src/api/schedule-schemas.js';
+import type { BackfillStarted, ErrorResponse, JobStatusResponse } from '../../src/api/schemas.js';
+import { temporalScheduleId } from '../../workflows/schedule-messages.js';
+import { isFinalJobStatus } from '../../workflows/vocabulary.js';
+import { temporalAddress } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
+import { useWorkflowStack } from '../helpers/workflow-stack.js';
+// @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
+import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
+
+function temporalCli(...args: string[]): string {
+  return execFileSync(ensureTemporalCli() as string, [...args, '--address', temporalAddress()], { encoding: 'utf8' });
+}
+
+interface JobRowLite {
+  job_id: string;
+  status: string;
+  start_date: string;
+  end_date: string;
+}
+
+describe('schedules end to end (REST, Temporal CLI, worker)', () => {
+  const stack = useWorkflowStack('sched-e2e');
+  const tag = randomBytes(3).toString('hex');
+  let app: ReturnType<typeof createApp> | undefined;
+  const api = () => {
+    app ??= createApp({
+      config: loadConfig({ DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'warn' }),
+      pool: stack.db.pool,
+      temporal: stack.client,
+      logger: createLogger(loadConfig({ LOG_LEVEL: 'warn' }), { destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+    });
+    return app;
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await api().request(path, {
+      method,
+      ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, json: res.status === 204 ? null : ((await res.json()) as unknown) };
+  };
+  const jobsOf = async (id: string) =>
+    (await stack.db.pool.query<JobRowLite>(`SELECT job_id, status, start_date::text, end_date::text FROM jobs WHERE schedule_id = $1 ORDER BY created_at`, [id])).rows;
+  const noSchedule = async (id: string) => {
+    await expect(stack.client.schedule.getHandle(temporalScheduleId(id)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  };
+  const jobDone = (jobId: string) =>
+    waitFor(`job ${jobId} final`, async () => {
+      const s = (await call('GET', `/api/v1/backfill/status/${jobId}`)).json as JobStatusResponse;
+      return isFinalJobStatus(s.status) ? s : null;
+    }, 60_000, 250);
+  // Fires only on 1 January at 03:00: nothing runs unless the test asks.
+  const QUIET = '0 3 1 1 *';
+
+  it('refuses bad input with a 400 naming the field and creates nothing', async () => {
+    const base = { name: `bad-${tag}`, symbols: ['AAPL'], spec: QUIET };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ spec: '61 18 * * 1-5' }, 'spec', /minute/],
+      [{ spec: 'every evening' }, 'spec', /5 fields/],
+      [{ time_zone: 'Mars/Olympus_Mons' }, 'time_zone', /time zone/],
+      [{ lookback_sessions: 0 }, 'lookback_sessions', /at least 1/],
+      [{ lookback_sessions: 10_000 }, 'lookback_sessions', /at most/],
+      [{ name: 'Has Spaces' }, 'name', /lower-case/],
+      [{ webhook: { url: 'ftp://example.com/x' } }, 'webhook', /http/],
+    ];
+    for (const [patch, field, message] of cases) {
+      const r = await call('POST', '/api/v1/schedules', { ...base, ...patch });
+      expect(r.status, JSON.stringify(patch)).toBe(400);
+      const err = (r.json as ErrorResponse).error;
+      expect([err.field, err.message]).toEqual([field, expect.stringMatching(message)]);
+    }
+    await noSchedule(base.name);
+
+    const first = await call('POST', '/api/v1/schedules', { ...base, name: `dup-${tag}` });
+    expect(first.status).toBe(201);
+    const again = await call('POST', '/api/v1/schedules', { ...base, name: `dup-${tag}`, symbols: ['MSFT'] });
+    expect(again.status).toBe(400);
+    expect((again.json as ErrorResponse).error).toMatchObject({ field: 'name', message: expect.stringMatching(/already exists/) });
+    // The first one is untouched by the refused second.
+    expect(((await call('GET', `/api/v1/schedules/dup-${tag}`)).json as ScheduleView).symbols).toEqual(['AAPL']);
+    expect((await stack.db.pool.query('SELECT count(*)::int AS n FROM jobs')).rows[0].n).toBe(0);
+    expect((await call('DELETE', `/api/v1/schedules/dup-${tag}`)).status).toBe(204);
+    expect((await call('GET', `/api/v1/schedules/dup-${tag}`)).status).toBe(404);
+  });
+
+  it('created over REST: listed by the CLI; a CLI trigger fetches only the sessions not yet final; a CLI pause reads as paused', async () => {
+    const id = `topup-${tag}`;
+    const cal = new CalendarSet().forTicker('AAPL');
+    // The five sessions completed by now; the first three are fetched by an ordinary job first.
+    const sessions = lookbackSessions(cal, Date.now(), 5).map((s) => s.date);
+    const seed = await call('POST', '/api/v1/backfill', { symbols: ['AAPL', 'MSFT'], timeframes: ['1d'], start_date: sessions[0], end_date: sessions[2] });
+    expect(seed.status).toBe(202);
+    expect((await jobDone((seed.json as BackfillStarted).job_id)).status).toBe('completed');
+
+    const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL', 'MSFT'], timeframes: ['1d'], spec: QUIET, lookback_sessions: 5 });
+    expect(created.status).toBe(201);
+    const view = created.json as ScheduleView;
+    expect(view).toMatchObject({
+      id, temporal_schedule_id: `backfill-schedule-${id}`, managed: true, paused: false, symbols: ['AAPL', 'MSFT'],
+      spec: QUIET, time_zone: 'America/New_York', lookback_sessions: 5, overlap: 'buffer_one', runs: [],
+    });
+    expect(view.next_runs.length).toBeGreaterThan(0);
+    expect(new Date(view.next_runs[0]!).toISOString()).toMatch(/-01-01T08:00:00/); // 03:00 New York in winter
+
+    // Temporal's own CLI sees it (listing is eventually consistent: poll).
+    await waitFor('temporal schedule list to show it', () => temporalCli('schedule', 'list').includes(`backfill-schedule-${id}`), 20_000, 500);
+    const described = JSON.parse(temporalCli('schedule', 'describe', '--schedule-id', `backfill-schedule-${id}`, '-o', 'json')) as Record<string, unknown>;
+    expect(JSON.stringify(described)).toContain('TopUpWorkflow');
+
+    temporalCli('schedule', 'trigger', '--schedule-id', `backfill-schedule-${id}`);
+    const [job] = await waitFor('the triggered run to insert its job', async () => {
+      const rows = await jobsOf(id);
+      return rows.length ? rows : null;
+    });
+    // Only the two sessions the seed job did not fetch.
+    expect([job!.start_date, job!.end_date]).toEqual([sessions[3], sessions[4]]);
+    const done = await jobDone(job!.job_id);
+    expect(done.status).toBe('completed');
+    const shown = (await call('GET', `/api/v1/schedules/${id}`)).json as ScheduleView;
+    expect(shown.runs.map((r) => [r.job_id, r.start_date, r.end_date, r.status])).toEqual([[job!.job_id, sessions[3], sessions[4], 'completed']]);
+    expect(shown.recent_actions).toHaveLength(1);
+    expect(((await call('GET', '/api/v1/schedules')).json as { schedules: ScheduleView[] }).schedules.map((s) => s.id)).toContain(id);
+
+    // A second trigger: every session of the window is now final, so the run starts no job.
+    const before = (await jobsOf(id)).length;
+    const trig = await call('POST', `/api/v1/schedules/${id}/trigger`);
+    expect(trig.status).toBe(200);
+    await waitFor('the second run to finish', async () => ((await call('GET', `/api/v1/schedules/${id}`)).json as ScheduleView).recent_actions.length === 2);
+    const runs = await stack.client.workflow.list({ query: `BackfillScheduleId = "${id}" AND WorkflowType = "TopUpWorkflow"` });
+    const handles: string[] = [];
+    for await (const w of runs) handles.push(w.workflowId);
+    await waitFor('both runs closed', async () => {
+      const results = await Promise.all(handles.map((h) => stack.client.workflow.getHandle(h).describe()));
+      return handles.length === 2 && results.every((d) => d.status.name === 'COMPLETED');
+    });
+    expect((await jobsOf(id)).length).toBe(before);
+
+    temporalCli('schedule', 'toggle', '--schedule-id', `backfill-schedule-${id}`, '--pause', '--reason', 'maintenance window');
+    const paused = (await call('GET', `/api/v1/schedules/${id}`)).json as ScheduleView;
+    expect([paused.paused, paused.note]).toEqual([true, 'maintenance window']);
+    const unpaused = await call('POST', `/api/v1/schedules/${id}/unpause`, {});
+    expect((unpaused.json as { schedule: ScheduleView }).schedule.paused).toBe(false);
+    expect(((await call('POST', `/api/v1/schedules/${id}/pause`, { note: 'by api' })).json as { schedule: ScheduleView }).schedule).toMatchObject({ paused: true, note: 'by api' });
+    expect(temporalCli('schedule', 'describe', '--schedule-id', `backfill-schedule-${id}`)).toMatch(/Paused\s+true/);
+
+    // PATCH changes what later runs fetch; Temporal keeps the rest.
+    const patched = await call('PATCH', `/api/v1/schedules/${id}`, { symbols: ['NVDA'], spec: 'after_close', lookback_sessions: 2 });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ symbols: ['NVDA'], spec: 'after_close', lookback_sessions: 2, paused: true, timeframes: ['1d'] });
+    expect((await call('PATCH', `/api/v1/schedules/${id}`, { spec: '* * *' })).status).toBe(400);
+  });
+
+  it('a schedule backfill over three past evenings runs three jobs, each over its own window', async () => {
+    const id = `evenings-${tag}`;
+    const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL'], timeframes: ['1d'], spec: 'after_close', lookback_sessions: 3, paused: true });
+    expect(created.status).toBe(201);
+    // 20:30 New York on Monday 8, Tuesday 9 and Wednesday 10 July 2024 (00:30 UTC the next day).
+    const r = await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-08T12:00:00Z', end: '2024-07-11T12:00:00Z' });
+    expect(r.status).toBe(200);
+    const jobs = await waitFor('three jobs', async () => {
+      const rows = await jobsOf(id);
+      return rows.length === 3 && rows.every((j) => isFinalJobStatus(j.status)) ? rows : null;
+    }, 90_000, 250);
+    // The first looks back over 3 sessions (07-03, 07-05, 07-08: the 4th was a holiday) and finds
+    // none fetched; each later one finds the earlier sessions final and fetches only its evening.
+    expect(jobs.map((j) => [j.start_date, j.end_date, j.status])).toEqual([
+      ['2024-07-03', '2024-07-08', 'completed'],
+      ['2024-07-09', '2024-07-09', 'completed'],
+      ['2024-07-10', '2024-07-10', 'completed'],
+    ]);
+    const bad = await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-11T12:00:00Z', end: '2024-07-08T12:00:00Z' });
+    expect([bad.status, (bad.json as ErrorResponse).error.field]).toEqual([400, 'end']);
+    expect((await call('POST', `/api/v1/schedules/nope-${tag}/trigger`)).status).toBe(404);
+  });
+});
