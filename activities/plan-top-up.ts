@@ -64,6 +64,7 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
           adjusted: job.adjusted,
           concurrency: job.concurrency,
           retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
+          ...(input.webhook ? { webhook: { url: input.webhook.url } } : {}),
         },
       };
     } catch (err) {

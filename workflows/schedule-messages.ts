@@ -1,7 +1,7 @@
 // What a schedule's action carries and what its run answers, defined once: the API writes the
 // action's input, TopUpWorkflow and the planTopUp activity read it, the API reads it back.
 // Pure types and string helpers: part of the workflow bundle.
-import type { BackfillInput } from './messages.js';
+import type { BackfillInput, WebhookTarget } from './messages.js';
 
 /** The Temporal Schedule of a product schedule: `backfill-schedule-<id>` (the id is the schedule's name). */
 export const SCHEDULE_ID_PREFIX = 'backfill-schedule-';
@@ -27,8 +27,8 @@ export interface TopUpInput {
    * Temporal keeps only the compiled calendar.
    */
   specText?: { spec: string; timeZone: string };
-  /** Passed to the run's job (delivered on completion once the job supports it). */
-  webhook?: { url: string };
+  /** Passed to every run's job as its `webhook` (told when the job ends). */
+  webhook?: WebhookTarget;
 }
 
 export interface PlanTopUpInput extends TopUpInput {
