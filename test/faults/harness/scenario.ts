@@ -97,8 +97,9 @@ export async function setupScenario(name: string, opts: ScenarioOptions = {}): P
       report.setup(`429-storm proxy at ${proxy.url} in front of the simulator`);
     }
 
-    // The simulator's truth, computed independently of the running server (same deterministic bars).
-    const truth = new BarSource({ cacheBytes: 64 * 1024 * 1024 });
+    // The simulator's truth, computed independently of the running server (same deterministic bars,
+    // same per-ticker gaps and bad bars).
+    const truth = new BarSource({ cacheBytes: 64 * 1024 * 1024, tickers: opts.sim?.tickers });
     const taskQueue = `faults-${name}-${randomBytes(4).toString('hex')}`;
     const stack = new Stack({
       report,
