@@ -15,6 +15,13 @@ import { rateLimitWaits } from './rate-limit-wait.js';
 import { toActivityFailure } from './failures.js';
 import { ProgressClock, deadlineExceeded } from './unit-deadline.js';
 import { creditLimiterWait, planUnitPages } from '../src/db/unit-progress.js';
+import { readUnitFetchPlan, saveUnitFetchPlan } from '../src/db/unit-fetch-plan.js';
+import { readHeldRuns } from '../src/db/coverage-held.js';
+import { sessionSettles } from '../src/coverage/settle.js';
+import { planUnitFetch, type DayRun } from '../src/planner/runs.js';
+import type { TradingCalendar } from '../src/calendar/calendar.js';
+import type { Timeframe } from '../src/polygon/timeframes.js';
+import type { Pool } from '../src/db/pool.js';
 
 const PROGRESS_RETRY_DELAY = '1s';
 
@@ -93,11 +100,19 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
       }
       const sid = await seriesId(pool, { symbol: input.symbol, timeframe: timeframe.label, multiplier: timeframe.multiplier, timespan: timeframe.timespan, adjusted: input.adjusted });
 
-      const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted };
+      const calendar = calendars.forTicker(input.symbol);
+      const fromDay = parseDateToDay(input.startDate)!;
+      const toDay = parseDateToDay(input.endDate)!;
+      const runs = await fetchRuns(
+        { pool, calendar, timeframe, fromDay, toDay, limit: polygon.limit, settleMinutes: config.COVERAGE_SETTLE_MINUTES ?? null },
+        { jobId, unitNo, attemptToken: token, seriesId: sid },
+      );
+      if (runs === null) throw superseded(unitNo);
+      const query = { ticker: input.symbol, timeframe, from: input.startDate, to: input.endDate, adjusted: input.adjusted, runs };
       await planUnitPages(pool, jobId, unitNo, token, polygon.plannedRequests(query));
       const it = polygon.pages(query, { resume, signal })[Symbol.asyncIterator]();
       iterator = it;
-      const scope: UnitScope = { timeframe, calendar: calendars.forTicker(input.symbol), fromDay: parseDateToDay(input.startDate)!, toDay: parseDateToDay(input.endDate)! };
+      const scope: UnitScope = { timeframe, calendar, fromDay, toDay };
       const strict = (await jobValidationMode(pool, jobId)) === 'strict';
       // The cursor the next page continues from: the ledger adds to the date holding that bar.
       let after = resume;
@@ -184,4 +199,30 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
       iterator?.return?.().catch(() => undefined);
     }
   };
+}
+
+/**
+ * The date runs the unit fetches: the plan a previous attempt stored, or, on the first attempt, the
+ * plan over what the coverage ledger does not hold as final now (reprocess "missing"), or the whole
+ * range ("all"). Fixed once: the unit's own pages make its range final as they commit, and a retry
+ * that planned again would count them as skipped and move pages_planned under the resume cursor.
+ * Null when this attempt no longer owns the unit.
+ */
+async function fetchRuns(
+  ctx: { pool: Pool; calendar: TradingCalendar; timeframe: Timeframe; fromDay: number; toDay: number; limit: number; settleMinutes: number | null },
+  unit: { jobId: string; unitNo: number; attemptToken: number; seriesId: number },
+): Promise<readonly DayRun[] | null> {
+  const stored = await readUnitFetchPlan(ctx.pool, unit.jobId, unit.unitNo);
+  if (stored.runs !== null) return stored.runs;
+  let held: DayRun[] | null = null;
+  if (stored.reprocess === 'missing') {
+    const { days, settleMs } = sessionSettles(ctx.calendar, ctx.fromDay, ctx.toDay, ctx.settleMinutes);
+    held = (await readHeldRuns(ctx.pool, [unit.seriesId], days, settleMs)).get(unit.seriesId) ?? [];
+  }
+  const plan = planUnitFetch(ctx.calendar, ctx.timeframe, ctx.fromDay, ctx.toDay, ctx.limit, held);
+  return saveUnitFetchPlan(ctx.pool, unit.jobId, unit.unitNo, unit.attemptToken, {
+    runs: plan.runs,
+    sessionsSkipped: plan.sessionsSkipped,
+    requestsSaved: plan.requestsAll - plan.requests,
+  });
 }

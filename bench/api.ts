@@ -9,6 +9,8 @@ export interface BackfillRequest {
   timeframes: string[];
   adjusted: boolean;
   concurrency: number;
+  /** The bench measures fetching and writing: every job fetches its whole range (`all`) unless it says `missing`. */
+  reprocess?: 'missing' | 'all';
 }
 
 export interface JobStatus {
@@ -26,7 +28,9 @@ export async function postBackfill(apiUrl: string, body: BackfillRequest): Promi
   const res = await fetch(`${apiUrl}/api/v1/backfill`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    // Runs repeat ranges over a ledger that TRUNCATE bars leaves in place: without `all`, a repeated
+    // job would skip every day and measure nothing.
+    body: JSON.stringify({ reprocess: 'all', ...body }),
   });
   const text = await res.text();
   if (res.status !== 202 && res.status !== 200 && res.status !== 201) throw new Error(`POST /api/v1/backfill -> ${res.status}: ${text.slice(0, 500)}`);

@@ -25,6 +25,12 @@ const schema = z.object({
   POLYGON_PAGE_LIMIT: int(1, 50_000).default(50_000),
   POLYGON_CONNECT_TIMEOUT_MS: int(1).default(5_000),
   POLYGON_REQUEST_TIMEOUT_MS: int(1).default(60_000),
+  /**
+   * When a fetched session day is final (reprocess "missing" skips only final days): fetched at or
+   * after its extended close plus this many minutes. Unset: 11:00 New York the next day, when
+   * Polygon's own files for the day are final (src/coverage/settle.ts).
+   */
+  COVERAGE_SETTLE_MINUTES: int(0, 14 * 24 * 60).optional(),
 
   API_HOST: z.string().min(1).default('0.0.0.0'),
   API_PORT: int(0, 65_535).default(8000),

@@ -60,6 +60,13 @@ export type ValidationRule = (typeof VALIDATION_RULES)[number];
 export const VALIDATION_MODES = ['record', 'strict'] as const;
 export type ValidationMode = (typeof VALIDATION_MODES)[number];
 
+/**
+ * What a job fetches of its range: `missing` (the default) only the session days the coverage ledger
+ * does not hold as final for the series; `all` every day again (corrections land, nothing duplicates).
+ */
+export const REPROCESS_MODES = ['missing', 'all'] as const;
+export type ReprocessMode = (typeof REPROCESS_MODES)[number];
+
 /** Failures that are the job's, not a unit's: the first one fails every unit not finished at once. */
 export const JOB_WIDE_FAILURE_CODES = ['bad_key'] as const satisfies readonly FailureCode[];
 export const isJobWideFailure = (code: string): boolean => (JOB_WIDE_FAILURE_CODES as readonly string[]).includes(code);

@@ -3,7 +3,7 @@
 // limit. The same numbers `GET /plan`-style callers get; the POST answers with them and refuses a
 // job past JOB_MAX_ESTIMATED_HOURS unless told to go ahead.
 import type { CalendarSet } from '../calendar/index.js';
-import { planBackfill } from '../planner/index.js';
+import { planBackfill, type Plan } from '../planner/index.js';
 
 export interface JobEstimate {
   requests: number;
@@ -21,6 +21,11 @@ export function estimateJob(
     opts.calendars,
   );
   return { requests: plan.total.requests, seconds: plan.duration_seconds, rateLimitRpm: opts.rateLimitRpm > 0 ? opts.rateLimitRpm : null };
+}
+
+/** The estimate of a plan already made (the POST plans once, with what the ledger holds). */
+export function estimateOfPlan(plan: Plan): JobEstimate {
+  return { requests: plan.total.requests, seconds: plan.duration_seconds, rateLimitRpm: plan.rate_limit_rpm > 0 ? plan.rate_limit_rpm : null };
 }
 
 /** "2.4 years", "3.1 days", "5.0 hours", "12 minutes": the size of an estimate at a glance. */

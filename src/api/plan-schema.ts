@@ -3,12 +3,19 @@
 import { z } from '@hono/zod-openapi';
 import { CALENDAR_NAMES } from '../calendar/calendar.js';
 import { PLAN_STRATEGIES, type Plan } from '../planner/plan.js';
+import type { MeasuredThroughput } from '../db/recent-throughput.js';
+import { REPROCESS_MODES, type ReprocessMode } from '../../workflows/vocabulary.js';
 
 const counts = {
-  requests: z.number().int().openapi({ description: 'Polygon requests planned: one per window of whole dates packed by the calendar into POLYGON_PAGE_LIMIT base bars' }),
-  min_requests: z.number().int().openapi({ description: 'The floor no windowing can beat: ceil(base bars / POLYGON_PAGE_LIMIT)' }),
-  sessions: z.number().int().openapi({ description: "Sessions of the range on the symbol's calendar (to fetch)" }),
-  expected_bars: z.number().int().openapi({ description: 'Bars the calendar allows (an upper bound: thin tickers have minutes without trades)' }),
+  requests: z.number().int().openapi({
+    description: 'Polygon requests planned after skipping what the ledger holds: one per window of whole dates packed by the calendar into POLYGON_PAGE_LIMIT base bars',
+  }),
+  min_requests: z.number().int().openapi({ description: 'The floor no windowing can beat: ceil(base bars to fetch / POLYGON_PAGE_LIMIT)' }),
+  sessions: z.number().int().openapi({ description: "Sessions of the range on the symbol's calendar to fetch" }),
+  sessions_held: z.number().int().openapi({ description: 'Sessions the coverage ledger already holds as final for the series (0 with reprocess `all`)' }),
+  sessions_skipped: z.number().int().openapi({ description: 'Held sessions not fetched: sessions_held, unless fetching the whole range was no dearer' }),
+  requests_saved: z.number().int().openapi({ description: 'Requests the whole range would take, less `requests`' }),
+  expected_bars: z.number().int().openapi({ description: 'Bars the calendar allows on the sessions to fetch (an upper bound: thin tickers have minutes without trades)' }),
 };
 
 export const backfillPlan = z
@@ -18,6 +25,7 @@ export const backfillPlan = z
     timeframes: z.array(z.string()),
     date_range: z.object({ start_date: z.string(), end_date: z.string() }),
     adjusted: z.boolean(),
+    reprocess: z.enum(REPROCESS_MODES),
     page_limit: z.number().int().openapi({ description: 'POLYGON_PAGE_LIMIT: base bars one request may return' }),
     rate_limit_rpm: z.number().int().openapi({ description: 'POLYGON_RATE_LIMIT_RPM (0: unlimited)' }),
     units: z.array(
@@ -35,22 +43,41 @@ export const backfillPlan = z
       .int()
       .nullable()
       .openapi({ description: 'Seconds the planned requests take at POLYGON_RATE_LIMIT_RPM; null when the rate is unlimited' }),
+    measured: z
+      .object({
+        requests_per_second: z.number().nullable().openapi({ description: 'Polygon requests per second of job wall time over the latest finished jobs of this installation (up to 20, last 30 days); null when none' }),
+        jobs: z.number().int().openapi({ description: 'How many jobs that was measured over' }),
+        duration_seconds: z.number().int().nullable().openapi({ description: 'Seconds the planned requests take at that measured rate; null when there is no measurement' }),
+      })
+      .openapi({ description: 'The duration at the throughput this installation actually achieved' }),
   })
   .openapi('BackfillPlan');
 
 export type BackfillPlan = z.infer<typeof backfillPlan>;
 
-export function planJson(p: { symbols: string[]; timeframes: string[]; start_date: string; end_date: string; adjusted: boolean }, plan: Plan, pageLimit: number): BackfillPlan {
+export function planJson(
+  p: { symbols: string[]; timeframes: string[]; start_date: string; end_date: string; adjusted: boolean; reprocess: ReprocessMode },
+  plan: Plan,
+  pageLimit: number,
+  measured: MeasuredThroughput,
+): BackfillPlan {
+  const rps = measured.requestsPerSecond;
   return {
     dry_run: true,
     symbols: p.symbols,
     timeframes: p.timeframes,
     date_range: { start_date: p.start_date, end_date: p.end_date },
     adjusted: p.adjusted,
+    reprocess: p.reprocess,
     page_limit: pageLimit,
     rate_limit_rpm: plan.rate_limit_rpm,
     units: plan.units,
     total: plan.total,
     duration_seconds: plan.duration_seconds,
+    measured: {
+      requests_per_second: rps === null ? null : Math.round(rps * 1000) / 1000,
+      jobs: measured.jobs,
+      duration_seconds: rps === null ? null : Math.ceil(plan.total.requests / rps),
+    },
   };
 }

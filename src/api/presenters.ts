@@ -42,6 +42,8 @@ export function unitJson(u: UnitRecord): UnitRow {
     completed_at: iso(u.completedAt),
     updated_at: u.updatedAt.toISOString(),
     waiting_for_rate_limit: u.rateLimitedSince !== null,
+    sessions_skipped: u.sessionsSkipped,
+    requests_saved: u.requestsSaved,
   };
 }
 

@@ -8,7 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
-import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
+import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
 
 export const MAX_TIMEFRAMES = 16;
 export const MIN_DATE = '1970-01-01';
@@ -117,6 +117,14 @@ const intParam = singleParam().regex(/^\d{1,9}$/, 'must be an integer').transfor
 const validationMode = z
   .enum(VALIDATION_MODES, { error: `must be one of ${VALIDATION_MODES.join(', ')}` })
   .openapi({ description: '`record` (default): bars that break a validation rule are stored and listed; `strict`: the unit fails with bad_data instead.' });
+const reprocessMode = z
+  .enum(REPROCESS_MODES, { error: `must be one of ${REPROCESS_MODES.join(', ')}` })
+  .openapi({
+    description:
+      '`missing` (default): fetch only the session days the coverage ledger does not hold as final for the series ' +
+      '(fetched after the day settled: COVERAGE_SETTLE_MINUTES after its extended close, default 11:00 New York the next day); ' +
+      '`all`: fetch every day again.',
+  });
 const dryRun = z
   .boolean(expected('true or false'))
   .openapi({ description: 'true: answer 200 with the plan (requests, sessions, expected bars, duration) and start nothing, write nothing' });
@@ -137,6 +145,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       adjusted: z.boolean(expected('true or false')).default(true),
       concurrency: concurrency.default(limits.defaultConcurrency),
       validation: validationMode.default('record'),
+      reprocess: reprocessMode.default('missing'),
       force: force.default(false),
       dry_run: dryRun.default(false),
       },
@@ -155,6 +164,7 @@ export function createRequestSchemas(limits: RequestLimits) {
     adjusted: boolParam.default(true),
     concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
     validation: singleParam().pipe(validationMode).default('record'),
+    reprocess: singleParam().pipe(reprocessMode).default('missing'),
     force: boolParam.default(false),
     dry_run: boolParam.pipe(dryRun).default(false),
   });
@@ -303,6 +313,8 @@ export const unitRow = z
     completed_at: z.string().nullable(),
     updated_at: z.string(),
     waiting_for_rate_limit: z.boolean().openapi({ description: 'True while the running unit waits for a slot of the shared Polygon rate limit' }),
+    sessions_skipped: z.number().int().openapi({ description: 'Sessions the coverage ledger held as final when the unit planned, so it did not fetch them (reprocess `missing`)' }),
+    requests_saved: z.number().int().openapi({ description: 'Polygon requests the skipped sessions saved against fetching the whole range' }),
   })
   .openapi('Unit');
 
@@ -343,6 +355,9 @@ export const jobStatusResponse = z
     total_records_fetched: z.number().int(),
     total_records_inserted: z.number().int(),
     total_records_updated: z.number().int(),
+    reprocess: z.enum(REPROCESS_MODES),
+    sessions_skipped: z.number().int().openapi({ description: 'Sum over units: sessions held final in the ledger and not fetched' }),
+    requests_saved: z.number().int().openapi({ description: 'Sum over units: Polygon requests not made because their sessions were held' }),
     units: unitCounts,
     failures: z.array(failure),
     failures_truncated: z.boolean(),

@@ -30,6 +30,7 @@ export const FLAGS = {
   timeframe: { type: 'string' },
   adjusted: { type: 'boolean', negatable: true },
   concurrency: { type: 'int' },
+  reprocess: { type: 'string' },
   'idempotency-key': { type: 'string' },
   watch: { type: 'boolean', short: 'w' },
   interval: { type: 'number' },
@@ -52,6 +53,7 @@ export interface Flags {
   timeframe?: string;
   adjusted?: boolean;
   concurrency?: number;
+  reprocess?: string;
   'idempotency-key'?: string;
   watch?: boolean;
   interval?: number;
@@ -71,8 +73,8 @@ const GLOBAL: readonly FlagName[] = ['api-url', 'api-key', 'json', 'help', 'colo
 
 /** The flags each command accepts besides the global ones. */
 export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
-  start: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'idempotency-key', 'watch', 'interval'],
-  plan: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency'],
+  start: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess', 'idempotency-key', 'watch', 'interval'],
+  plan: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess'],
   status: [],
   watch: ['interval'],
   recent: ['limit', 'status'],

@@ -45,6 +45,8 @@ export interface StartRequest {
   timeframes?: string[];
   adjusted?: boolean;
   concurrency?: number;
+  /** `missing` (the API's default) or `all`; the API validates it. */
+  reprocess?: string;
 }
 
 export interface ApiClientOptions {

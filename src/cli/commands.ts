@@ -74,6 +74,7 @@ function startRequest(ctx: CommandContext, command: string): StartRequest {
   if (f.timeframes?.length) body.timeframes = f.timeframes;
   if (f.adjusted !== undefined) body.adjusted = f.adjusted;
   if (f.concurrency !== undefined) body.concurrency = f.concurrency;
+  if (f.reprocess !== undefined) body.reprocess = f.reprocess;
   return body;
 }
 

@@ -5,7 +5,9 @@ export const USAGE = `backfill: start, watch and steer Polygon OHLCV backfills t
 Usage:
   backfill start --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01
                  [--timeframes 1d,1h] [--adjusted | --no-adjusted] [--concurrency N]
-                 [--idempotency-key KEY] [--watch]
+                 [--reprocess missing|all] [--idempotency-key KEY] [--watch]
+                                    --reprocess missing (default): fetch only the days not already
+                                    stored as final; all: fetch everything again
   backfill plan --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01 [--timeframes ..] ...
                                     the dry run: requests, sessions, bars and duration; starts nothing
   backfill status <job>             one look at a job: progress, bars, rate, failures

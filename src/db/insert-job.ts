@@ -1,7 +1,7 @@
 // The API's one write at job creation: the jobs row, inserted before the workflow starts so that a
 // job is visible (and idempotent) even if Temporal is down at that moment.
 import type { Queryable } from './pool.js';
-import type { ValidationMode } from '../../workflows/vocabulary.js';
+import type { ReprocessMode, ValidationMode } from '../../workflows/vocabulary.js';
 import { JOB_COLUMNS, getJobByIdempotencyKey, type JobRow } from './job-queries.js';
 
 export interface NewJob {
@@ -20,6 +20,8 @@ export interface NewJob {
   validation?: ValidationMode;
   /** The schedule whose run started the job (migration 009); null for a job started by a request. */
   scheduleId?: string | null;
+  /** What the job fetches of its range (default `missing`: only what the ledger does not hold as final). */
+  reprocess?: ReprocessMode;
 }
 
 export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: false; job: JobRow };
@@ -32,8 +34,8 @@ export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: fals
 export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobResult> {
   const { rows } = await db.query<JobRow>(
     `INSERT INTO jobs (job_id, workflow_id, idempotency_key, request_fingerprint, status, symbols, timeframes,
-                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id, reprocess)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -50,6 +52,7 @@ export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobRe
       job.unitsTotal,
       job.validation ?? 'record',
       job.scheduleId ?? null,
+      job.reprocess ?? 'missing',
     ],
   );
   if (rows[0]) return { inserted: true, job: rows[0] };

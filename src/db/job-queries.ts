@@ -1,7 +1,7 @@
 // Reads of the jobs table for the API. Dates come back as text (YYYY-MM-DD): a `date` parsed into a
 // JS Date would shift with the server's time zone.
 import type { Queryable } from './pool.js';
-import type { JobStatus } from '../../workflows/vocabulary.js';
+import type { JobStatus, ReprocessMode } from '../../workflows/vocabulary.js';
 import type { JobSpec } from '../../workflows/messages.js';
 import { runningUnitFraction, unitStatusCounts } from './sql-words.js';
 import type { UnitCounts } from './unit-queries.js';
@@ -13,6 +13,8 @@ export interface JobRow extends JobSpec {
   idempotencyKey: string | null;
   requestFingerprint: string | null;
   status: JobStatusValue;
+  /** What the job fetches of its range (migration 007). */
+  reprocess: ReprocessMode;
   unitsTotal: number;
   error: string | null;
   createdAt: Date;
@@ -24,7 +26,7 @@ export interface JobRow extends JobSpec {
 export const JOB_COLUMNS = `
   job_id AS "jobId", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey",
   request_fingerprint AS "requestFingerprint", status, symbols, timeframes,
-  start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency,
+  start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency, reprocess,
   units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
   completed_at AS "completedAt", updated_at AS "updatedAt"`;
 
@@ -56,7 +58,7 @@ export async function listRecentJobs(
     `SELECT job_id AS "jobId", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey",
             request_fingerprint AS "requestFingerprint", status,
             symbols[1:$3] AS symbols, cardinality(symbols) AS "symbolsCount", timeframes,
-            start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency,
+            start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency, reprocess,
             units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
             completed_at AS "completedAt", updated_at AS "updatedAt",
             c.pending, c.running, c.completed, c.failed, c.cancelled, c.unit_rows AS "unitRows",

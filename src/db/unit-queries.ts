@@ -19,6 +19,9 @@ export type UnitCounts = Record<UnitStatus, number> & {
 export interface UnitSummary extends UnitCounts {
   /** Symbols whose every unit has finished (completed, failed or cancelled). */
   symbolsDone: number;
+  /** Sums over the units' fetch plans (reprocess `missing`): held sessions not fetched, requests not made. */
+  sessionsSkipped: number;
+  requestsSaved: number;
 }
 
 export async function getUnitSummary(db: Queryable, jobId: string): Promise<UnitSummary> {
@@ -28,6 +31,8 @@ export async function getUnitSummary(db: Queryable, jobId: string): Promise<Unit
             coalesce(sum(bars_fetched), 0)::bigint AS "barsFetched",
             coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
             coalesce(sum(bars_updated), 0)::bigint AS "barsUpdated",
+            coalesce(sum(sessions_skipped), 0)::int AS "sessionsSkipped",
+            coalesce(sum(requests_saved), 0)::int AS "requestsSaved",
             ${runningUnitFraction()} AS "runningFraction",
             (SELECT count(*)::int FROM (
                SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
@@ -57,6 +62,8 @@ export interface UnitRecord {
   updatedAt: Date;
   /** Since when the running attempt has been waiting for the rate limiter; null when it is not. */
   rateLimitedSince: Date | null;
+  sessionsSkipped: number;
+  requestsSaved: number;
 }
 
 export interface UnitPage {
@@ -79,7 +86,8 @@ export async function listUnits(
             bars_fetched AS "barsFetched", bars_inserted AS "barsInserted",
             bars_updated AS "barsUpdated", error_code AS "errorCode", error_message AS "errorMessage",
             started_at AS "startedAt", completed_at AS "completedAt", updated_at AS "updatedAt",
-            CASE WHEN status = 'running' AND rate_limited_token = attempt_token THEN rate_limited_since END AS "rateLimitedSince"
+            CASE WHEN status = 'running' AND rate_limited_token = attempt_token THEN rate_limited_since END AS "rateLimitedSince",
+            sessions_skipped AS "sessionsSkipped", requests_saved AS "requestsSaved"
        FROM job_units
       WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND unit_no > $3
       ORDER BY unit_no

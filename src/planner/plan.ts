@@ -2,8 +2,7 @@ import type { CalendarName } from '../calendar/calendar.js';
 import type { CalendarSet } from '../calendar/set.js';
 import { parseDateToDay } from '../polygon/time.js';
 import { parseTimeframe } from '../polygon/timeframes.js';
-import { expectedBars } from './bars.js';
-import { planWindows, sessionBaseBars } from './windows.js';
+import { planUnitFetch, type DayRun } from './runs.js';
 
 /** What a backfill asks for, in the API's words; `limit` is POLYGON_PAGE_LIMIT, `rpm` POLYGON_RATE_LIMIT_RPM (0: unlimited). */
 export interface PlanRequest {
@@ -14,6 +13,13 @@ export interface PlanRequest {
   limit: number;
   rpm: number;
 }
+
+/**
+ * The ledger's final sessions of a unit's series (ascending disjoint date runs), or undefined when
+ * it holds none; the API reads them from Postgres (src/db/coverage-held.ts). Absent: nothing held,
+ * which is also what reprocess "all" plans with.
+ */
+export type HeldLookup = (symbol: string, timeframe: string) => readonly DayRun[] | undefined;
 
 /** Only per-ticker aggregates today; grouped daily is the next strategy. */
 export const PLAN_STRATEGIES = ['per_ticker'] as const;
@@ -26,16 +32,26 @@ export interface UnitPlan {
   strategy: PlanStrategy;
   /** Polygon requests when every window fits in one page (the planner's promise). */
   requests: number;
-  /** Sessions of the range on the symbol's calendar. */
+  /** Sessions of the range on the symbol's calendar that the unit fetches. */
   sessions: number;
+  /** Sessions the coverage ledger already holds as final for the series. */
+  sessions_held: number;
+  /** Held sessions the unit does not fetch (all of sessions_held, unless refetching was cheaper). */
+  sessions_skipped: number;
+  /** Requests the whole range would take, less `requests`. */
+  requests_saved: number;
+  /** Bars the calendar allows on the sessions fetched. */
   expected_bars: number;
-  /** The floor: ceil(base bars / limit), what no windowing can beat. */
+  /** The floor: ceil(base bars fetched / limit), what no windowing can beat. */
   min_requests: number;
 }
 
+type Counts = Omit<UnitPlan, 'symbol' | 'timeframe' | 'calendar' | 'strategy'>;
+const COUNT_KEYS = ['requests', 'sessions', 'sessions_held', 'sessions_skipped', 'requests_saved', 'expected_bars', 'min_requests'] as const satisfies readonly (keyof Counts)[];
+
 export interface Plan {
   units: UnitPlan[];
-  total: { units: number; requests: number; sessions: number; expected_bars: number; min_requests: number };
+  total: { units: number } & Counts;
   /** Seconds the requests take at the configured rate limit; null when it is unlimited. */
   duration_seconds: number | null;
   rate_limit_rpm: number;
@@ -43,9 +59,11 @@ export interface Plan {
 
 /**
  * Plans a backfill without I/O: one unit per symbol x timeframe, each planned on its symbol's
- * calendar. Units sharing a calendar and timeframe share one computation (5,000 symbols cost one).
+ * calendar over the dates `held` leaves to fetch (planUnitFetch, the same function the unit
+ * activity plans its windows with, so the dry run's count is the job's). Units sharing a calendar
+ * and timeframe with nothing held share one computation (5,000 symbols cost one).
  */
-export function planBackfill(req: PlanRequest, calendars: CalendarSet): Plan {
+export function planBackfill(req: PlanRequest, calendars: CalendarSet, held?: HeldLookup): Plan {
   const fromDay = parseDateToDay(req.start_date);
   const toDay = parseDateToDay(req.end_date);
   if (fromDay === null || toDay === null || fromDay > toDay) throw new RangeError(`planBackfill: bad range ${req.start_date}..${req.end_date}`);
@@ -55,30 +73,33 @@ export function planBackfill(req: PlanRequest, calendars: CalendarSet): Plan {
     const cal = calendars.forTicker(symbol);
     for (const timeframe of req.timeframes) {
       const key = `${cal.name}|${timeframe}`;
-      let p = memo.get(key);
+      const heldRuns = held?.(symbol, timeframe);
+      let p = heldRuns === undefined ? memo.get(key) : undefined;
       if (p === undefined) {
         const tf = parseTimeframe(timeframe);
-        let sessions = 0;
-        let baseBars = 0;
-        for (let d = fromDay; d <= toDay; d++) {
-          const s = cal.session(d);
-          if (s === null) continue;
-          sessions++;
-          baseBars += sessionBaseBars(cal, tf, d) ?? s.extendedMinutes * 60;
-        }
-        const requests = [...planWindows(cal, tf, fromDay, toDay, req.limit)].length;
-        const minRequests = Math.max(1, Math.ceil(baseBars / req.limit));
-        p = { calendar: cal.name, strategy: 'per_ticker', requests, sessions, expected_bars: expectedBars(cal, tf, fromDay, toDay), min_requests: minRequests };
-        memo.set(key, p);
+        const f = planUnitFetch(cal, tf, fromDay, toDay, req.limit, heldRuns ?? null);
+        p = {
+          calendar: cal.name,
+          strategy: 'per_ticker',
+          requests: f.requests,
+          sessions: f.sessions,
+          sessions_held: f.sessionsHeld,
+          sessions_skipped: f.sessionsSkipped,
+          requests_saved: f.requestsAll - f.requests,
+          expected_bars: f.expectedBars,
+          min_requests: f.sessions === 0 && f.requests === 0 ? 0 : Math.max(1, Math.ceil(f.baseBars / req.limit)),
+        };
+        if (heldRuns === undefined) memo.set(key, p);
       }
       units.push({ symbol, timeframe, ...p });
     }
   }
-  const sum = (f: (u: UnitPlan) => number): number => units.reduce((a, u) => a + f(u), 0);
-  const requests = sum((u) => u.requests);
+  const total = { units: units.length } as Plan['total'];
+  for (const k of COUNT_KEYS) total[k] = units.reduce((a, u) => a + u[k], 0);
+  const requests = total.requests;
   return {
     units,
-    total: { units: units.length, requests, sessions: sum((u) => u.sessions), expected_bars: sum((u) => u.expected_bars), min_requests: sum((u) => u.min_requests) },
+    total,
     duration_seconds: req.rpm > 0 ? Math.ceil((requests / req.rpm) * 60) : null,
     rate_limit_rpm: req.rpm,
   };

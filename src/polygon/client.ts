@@ -1,5 +1,6 @@
 import { CalendarSet } from '../calendar/set.js';
-import { planWindows, windowDays, type RequestWindow } from '../planner/windows.js';
+import { windowDays, type RequestWindow } from '../planner/windows.js';
+import { planWindowsOver, type DayRun } from '../planner/runs.js';
 import { BadKeyError, BadRequestError, MalformedResponseError, NotEntitledError, UnknownTickerError } from './errors.js';
 import { type GroupedDay, parseGroupedBody } from './grouped.js';
 import { parseAggsBody } from './parse.js';
@@ -103,6 +104,11 @@ export class PolygonClient {
     this.#calendars = opts.calendars ?? new CalendarSet();
   }
 
+  /** Base bars a request may return (Polygon's `limit`): what windows are packed against. */
+  get limit(): number {
+    return this.#limit;
+  }
+
   /** Pages of bars for the query in ascending time, resuming strictly after `resume` (never yields a bar with t <= resume.afterTs). */
   pages(q: AggsQuery, opts: { resume?: ResumeCursor; signal?: AbortSignal } = {}): AsyncIterable<Page> {
     return this.#iterate(q, opts.resume ?? null, opts.signal);
@@ -110,9 +116,9 @@ export class PolygonClient {
 
   /** Requests the whole query needs, one per window (a rare `next_url` page adds one): the denominator of a unit's progress. */
   plannedRequests(q: AggsQuery): number {
-    const { fromDay, toDay } = validateQuery(q);
+    const runs = validateQuery(q);
     let n = 0;
-    for (const _ of planWindows(this.#calendars.forTicker(q.ticker), q.timeframe, fromDay, toDay, this.#limit, null)) n++;
+    for (const _ of planWindowsOver(this.#calendars.forTicker(q.ticker), q.timeframe, runs, this.#limit, null)) n++;
     return n;
   }
 
@@ -152,7 +158,7 @@ export class PolygonClient {
   }
 
   async *#iterate(q: AggsQuery, resume: ResumeCursor, signal: AbortSignal | undefined): AsyncGenerator<Page> {
-    const { fromDay, toDay } = validateQuery(q);
+    const runs = validateQuery(q);
     if (resume !== null && !(typeof resume === 'object' && Number.isSafeInteger(resume.afterTs))) {
       throw new BadRequestError('resume cursor must be null or { afterTs: <integer ms> }');
     }
@@ -162,7 +168,7 @@ export class PolygonClient {
     let seenData = resume !== null;
     let tickerChecked = false;
     const cal = this.#calendars.forTicker(q.ticker);
-    for (const w of planWindows(cal, q.timeframe, fromDay, toDay, this.#limit, resume === null ? null : resume.afterTs)) {
+    for (const w of planWindowsOver(cal, q.timeframe, runs, this.#limit, resume === null ? null : resume.afterTs)) {
       let url: URL | null = this.#aggsUrl(q, w);
       const span = windowDays(w);
       // Later pages of a window start where the previous one's last bar was (that date continues).
@@ -261,7 +267,8 @@ export class PolygonClient {
   }
 }
 
-function validateQuery(q: AggsQuery): { fromDay: number; toDay: number } {
+/** Checks a query and answers the date runs it fetches: its `runs`, or the whole range. */
+function validateQuery(q: AggsQuery): readonly DayRun[] {
   if (typeof q?.ticker !== 'string' || q.ticker.trim() === '' || q.ticker !== q.ticker.trim()) {
     throw new BadRequestError(`invalid ticker ${JSON.stringify(q?.ticker)}`);
   }
@@ -275,5 +282,13 @@ function validateQuery(q: AggsQuery): { fromDay: number; toDay: number } {
   if (toDay === null) throw new BadRequestError(`invalid to date ${JSON.stringify(q.to)}: expected YYYY-MM-DD`);
   if (fromDay > toDay) throw new BadRequestError(`from ${q.from} is after to ${q.to}`);
   if (typeof q.adjusted !== 'boolean') throw new BadRequestError('adjusted must be a boolean');
-  return { fromDay, toDay };
+  if (q.runs === undefined) return [{ fromDay, toDay }];
+  let prev = fromDay - 1;
+  for (const r of q.runs) {
+    if (!Number.isSafeInteger(r.fromDay) || !Number.isSafeInteger(r.toDay) || r.fromDay <= prev || r.toDay < r.fromDay || r.toDay > toDay) {
+      throw new BadRequestError(`runs must be ascending, disjoint date runs within ${q.from}..${q.to}`);
+    }
+    prev = r.toDay;
+  }
+  return q.runs;
 }

@@ -24,6 +24,12 @@ export interface AggsQuery {
   to: string;
   /** Split-adjusted (true) or raw (false): two distinct series. */
   adjusted: boolean;
+  /**
+   * Only these New York date runs (epoch days, ascending, disjoint, within from..to) are fetched:
+   * what the coverage ledger does not hold (reprocess "missing", src/planner/runs.ts). Absent: the
+   * whole range. An empty list fetches nothing.
+   */
+  runs?: readonly { fromDay: number; toDay: number }[];
 }
 
 /**

@@ -46,7 +46,13 @@ describe('POST /api/v1/backfill with dry_run', () => {
     expect(plan.units[3]).toMatchObject({ sessions: 88, expected_bars: 88 });
     // Crypto minutes: 2024-03-10 (DST starts) is a 23-hour New York day.
     expect(plan.units[2]).toMatchObject({ sessions: 88, expected_bars: 88 * 1440 - 60 });
-    expect(plan.total).toEqual({ units: 4, requests: 7, min_requests: 7, sessions: 61 * 2 + 88 * 2, expected_bars: 61 * 960 + 61 + (88 * 1440 - 60) + 88 });
+    expect(plan.total).toEqual({
+      units: 4, requests: 7, min_requests: 7, sessions: 61 * 2 + 88 * 2, expected_bars: 61 * 960 + 61 + (88 * 1440 - 60) + 88,
+      sessions_held: 0, sessions_skipped: 0, requests_saved: 0,
+    });
+    // Nothing has run here yet: no measured throughput.
+    expect(plan.measured).toEqual({ requests_per_second: null, jobs: 0, duration_seconds: null });
+    expect(plan.reprocess).toBe('missing');
     expect(plan.duration_seconds).toBe(Math.ceil((7 / RPM) * 60));
     expect(plan).toMatchObject({ dry_run: true, page_limit: 50_000, rate_limit_rpm: RPM, date_range: { start_date: REQUEST.start_date, end_date: REQUEST.end_date } });
 

@@ -103,9 +103,10 @@ describe('backfill CLI as a process against the real API', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Plan \(dry run: nothing started\)\s+2024-01-02 → 2024-03-29\s+adjusted\s+page limit 50,000/);
-    expect(r.stdout).toMatch(/AAPL\s+1m\s+XNYS\s+per_ticker\s+2\s+2\s+61\s+58,560/);
+    expect(r.stdout).toMatch(/AAPL\s+1m\s+XNYS\s+per_ticker\s+2\s+2\s+61\s+0\s+58,560/);
     expect(r.stdout).toMatch(/X:BTCUSD\s+1m\s+CRYPTO\s+per_ticker\s+3\s+3\s+88/);
-    expect(r.stdout).toContain('2 units: 5 Polygon requests (floor 5)');
+    expect(r.stdout).toContain('2 units: 5 Polygon requests (floor 5), 149 sessions to fetch, 0 already held');
+    expect(r.stdout).toMatch(/measured\s+\S+ at [\d.]+ requests\/s \(measured over the last \d+ jobs?\)/);
     const j = await cli.run(['plan', '--symbols', 'AAPL', '--start', '2024-01-02', '--end', '2024-03-29', '--timeframes', '1m', '--json'], { transcriptLines: 6 });
     expect(JSON.parse(j.stdout)).toMatchObject({ dry_run: true, total: { units: 1, requests: 2 } });
     const recent = await cli.run(['recent', '--limit', '5']);

@@ -134,6 +134,9 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
       total_records_fetched: fetched,
       total_records_inserted: fetched,
       total_records_updated: 0,
+      reprocess: 'missing',
+      sessions_skipped: j.units.reduce((s, u) => s + u.sessions_skipped, 0),
+      requests_saved: j.units.reduce((s, u) => s + u.requests_saved, 0),
       units: c,
       current_units: cur ? [{ unit_no: cur.unit_no, symbol: cur.symbol, timeframe: cur.timeframe }] : [],
       failures: j.units
@@ -221,6 +224,8 @@ export function createFakeApi(opts: FakeApiOptions = {}) {
           completed_at: null,
           updated_at: iso(),
           waiting_for_rate_limit: false,
+          sessions_skipped: 0,
+          requests_saved: 0,
         });
     const job: FakeJob = {
       job_id,

@@ -2,7 +2,7 @@
 // database, are exactly the lists in workflows/vocabulary.ts: a word added on one side only fails here.
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase, type TestDatabase } from '../helpers/env.js';
-import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, UNIT_STATUSES, VALIDATION_MODES, VALIDATION_RULES } from '../../workflows/vocabulary.js';
+import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES, VALIDATION_RULES } from '../../workflows/vocabulary.js';
 
 /** Each constrained column's words as its CHECK constraint lists them (`col IN (...)` / `= ANY (ARRAY[...])`). */
 async function checkedWords(db: TestDatabase): Promise<Map<string, string[]>> {
@@ -31,6 +31,7 @@ describe('vocabulary and schema', () => {
     const lists: Record<string, readonly string[]> = { 'jobs.status': JOB_STATUSES, 'job_units.status': UNIT_STATUSES, 'job_units.error_code': FAILURE_CODES, 'coverage_days.state': COVERAGE_STATES,
       'bar_violations.rule': VALIDATION_RULES,
       'jobs.validation': VALIDATION_MODES,
+      'jobs.reprocess': REPROCESS_MODES,
     };
     for (const [column, list] of words) {
       expect(lists[column], `${column} has a word-list CHECK the vocabulary does not know`).toBeDefined();

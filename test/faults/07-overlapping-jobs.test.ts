@@ -16,9 +16,11 @@ describe('scenario 7: two overlapping jobs at once', () => {
     await stack.startWorker('worker-a');
     await stack.startWorker('worker-b');
     await stack.startApi();
-    // Shared: MSFT and NVDA on 03-05..03-06 in 1m and 5m; each job also has its own part.
-    const a = { symbols: ['AAPL', 'MSFT', 'NVDA'], timeframes: ['1m', '5m'], start_date: '2024-03-04', end_date: '2024-03-06', concurrency: 4 };
-    const b = { symbols: rng.shuffle(['NVDA', 'MSFT', 'AMZN']), timeframes: ['5m', '1m'], start_date: '2024-03-05', end_date: '2024-03-07', concurrency: 4 };
+    // Shared: MSFT and NVDA on 03-05..03-06 in 1m and 5m; each job also has its own part. Both
+    // fetch their whole ranges (`all`): the scenario is two writers on the same series, and with
+    // `missing` a unit starting after the other job's stored the overlap would rightly skip it.
+    const a = { symbols: ['AAPL', 'MSFT', 'NVDA'], timeframes: ['1m', '5m'], start_date: '2024-03-04', end_date: '2024-03-06', concurrency: 4, reprocess: 'all' };
+    const b = { symbols: rng.shuffle(['NVDA', 'MSFT', 'AMZN']), timeframes: ['5m', '1m'], start_date: '2024-03-05', end_date: '2024-03-07', concurrency: 4, reprocess: 'all' };
     report.inject(`two jobs posted at the same instant, overlapping on MSFT and NVDA x 1m/5m over 2024-03-05..2024-03-06`);
     const [ja, jb] = await Promise.all([stack.startJob(a), stack.startJob(b)]);
     const [sa, sb] = await Promise.all([waitForJobEnd(db.pool, ja.jobId, 150_000, report, stack), waitForJobEnd(db.pool, jb.jobId, 150_000, report, stack)]);

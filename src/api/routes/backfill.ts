@@ -11,9 +11,11 @@ import { queryParams, readJsonBody } from '../json-body.js';
 import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { backfillStarted, type BackfillParams, type BackfillStarted, type RequestSchemas } from '../schemas.js';
 import { dateRangeOf } from '../presenters.js';
-import { estimateJob, roughDuration } from '../estimate.js';
+import { estimateOfPlan, roughDuration, type JobEstimate } from '../estimate.js';
 import { CalendarSet } from '../../calendar/index.js';
 import { planBackfill } from '../../planner/plan.js';
+import { heldLookup } from '../held.js';
+import { recentThroughput } from '../../db/recent-throughput.js';
 import { backfillPlan, planJson } from '../plan-schema.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -61,12 +63,14 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
         throw badRequest('Idempotency-Key', 'Idempotency-Key: must be 1-200 visible ASCII characters');
       }
-      if (params.dry_run) {
-        const limit = svc.config.POLYGON_PAGE_LIMIT;
-        const plan = planBackfill({ ...params, limit, rpm: svc.config.POLYGON_RATE_LIMIT_RPM }, calendars);
-        return c.json(planJson(params, plan, limit), 200);
-      }
-      refuseLongJob(svc, params);
+      // One plan, over what the coverage ledger holds now (reprocess "missing"): the dry run shows it,
+      // the estimate and the JOB_MAX_ESTIMATED_HOURS check use it, the units then plan the same way.
+      const limit = svc.config.POLYGON_PAGE_LIMIT;
+      const held = await heldLookup(svc.pool, calendars, params, svc.config.COVERAGE_SETTLE_MINUTES ?? null);
+      const plan = planBackfill({ ...params, limit, rpm: svc.config.POLYGON_RATE_LIMIT_RPM }, calendars, held);
+      if (params.dry_run) return c.json(planJson(params, plan, limit, await recentThroughput(svc.pool)), 200);
+      const estimate = estimateOfPlan(plan);
+      refuseLongJob(svc, params, estimate);
       const jobId = randomUUID();
       const fingerprint = fingerprintOf(params);
       const { inserted, job } = await insertJob(svc.pool, {
@@ -82,6 +86,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         concurrency: params.concurrency,
         unitsTotal: params.symbols.length * params.timeframes.length,
         validation: params.validation,
+        reprocess: params.reprocess,
       });
       if (!inserted && job.requestFingerprint !== fingerprint) {
         throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
@@ -107,7 +112,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
 
       if (!inserted) c.header('Idempotent-Replayed', 'true');
       c.get('logger').info({ job_id: job.jobId, units: job.unitsTotal, replay: !inserted }, inserted ? 'job started' : 'job replayed');
-      return c.json(startedJson(svc, job, !inserted), 202);
+      return c.json(startedJson(svc, job, !inserted, estimate), 202);
     },
   );
 
@@ -129,17 +134,9 @@ async function parseRequest(body: unknown, query: Record<string, string | string
   return r.data;
 }
 
-// Calendars are immutable lookups; one set serves every request.
-const CALENDARS = new CalendarSet();
-
-function estimateOf(svc: Services, job: { symbols: readonly string[]; timeframes: readonly string[]; startDate: string; endDate: string }) {
-  return estimateJob(job, { pageLimit: svc.config.POLYGON_PAGE_LIMIT, rateLimitRpm: svc.config.POLYGON_RATE_LIMIT_RPM, calendars: CALENDARS });
-}
-
 /** Before anything is written: a job past JOB_MAX_ESTIMATED_HOURS needs `force`. */
-function refuseLongJob(svc: Services, p: BackfillParams) {
+function refuseLongJob(svc: Services, p: BackfillParams, e: JobEstimate) {
   if (p.force) return;
-  const e = estimateOf(svc, { symbols: p.symbols, timeframes: p.timeframes, startDate: p.start_date, endDate: p.end_date });
   const max = svc.config.JOB_MAX_ESTIMATED_HOURS;
   if (e.seconds === null || e.seconds <= max * 3600) return;
   throw new ApiError(
@@ -154,11 +151,16 @@ function refuseLongJob(svc: Services, p: BackfillParams) {
 /** Identifies the request's meaning (after normalisation), so `aapl` and `AAPL` replay alike. */
 function fingerprintOf(p: BackfillParams): string {
   // `record` is left out so that keys taken before the field existed still match their requests.
-  const canonical = JSON.stringify([p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency, ...(p.validation === 'strict' ? ['strict'] : [])]);
+  // Likewise `missing` (the default reprocess mode): only a non-default value joins the fingerprint.
+  const canonical = JSON.stringify([
+    p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency,
+    ...(p.validation === 'strict' ? ['strict'] : []),
+    ...(p.reprocess === 'all' ? ['reprocess:all'] : []),
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-function startedJson(svc: Services, job: JobRow, replay: boolean): BackfillStarted {
+function startedJson(svc: Services, job: JobRow, replay: boolean, estimate: JobEstimate): BackfillStarted {
   return {
     job_id: job.jobId,
     status: job.status,
@@ -174,6 +176,6 @@ function startedJson(svc: Services, job: JobRow, replay: boolean): BackfillStart
     temporal_ui_url: svc.links.workflowUrl(job.workflowId),
     status_url: svc.links.statusUrl(job.jobId),
     idempotent_replay: replay,
-    estimate: (({ requests, seconds, rateLimitRpm }) => ({ requests, duration_seconds: seconds, rate_limit_rpm: rateLimitRpm }))(estimateOf(svc, job)),
+    estimate: { requests: estimate.requests, duration_seconds: estimate.seconds, rate_limit_rpm: estimate.rateLimitRpm },
   };
 }
