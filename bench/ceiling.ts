@@ -1,8 +1,9 @@
 // The ceiling figure: what Postgres on this machine can take for the very bars of the product job, with no
 // HTTP and no Temporal. Plain binary COPY straight into `bars` (not idempotent: the upper bound), and
-// the idempotent ceiling through the product's own page writer (binary COPY into its temp stage,
-// INSERT ... ON CONFLICT DO NOTHING and the unit's cursor update, one transaction a page), with 1 and
-// 2 connections. The table is emptied before each run and a CHECKPOINT taken outside the timing so
+// the idempotent ceiling through the product's own page writer held to its staged path (binary COPY
+// into its temp stage, INSERT ... ON CONFLICT DO UPDATE ... WHERE IS DISTINCT FROM and the unit's
+// cursor update, one transaction a page: what a page over stored bars costs), with 1 and 2
+// connections. The table is emptied before each run and a CHECKPOINT taken outside the timing so
 // that every run starts from the same state.
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
@@ -94,7 +95,8 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
        SELECT $1, i - 1, s, t, 'running', 1, 1, now() FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(s, t, i)`,
       [jobId, ds.series.map((s) => s.symbol), ds.series.map((s) => s.timeframe)],
     );
-    const writePage = createPageWriter(pool);
+    // The staged path on every page: the table is empty, so the product would load it directly.
+    const writePage = createPageWriter(pool, { direct: false });
     // Open every connection (and its temp stage) before the clock starts, as a warm worker has.
     const warm = await Promise.all(Array.from({ length: conns }, () => pool.connect()));
     const pids: number[] = [];

@@ -1,4 +1,4 @@
-// Postgres binary COPY for the bars stage, written into one Buffer per page: the text format costs
+// Postgres binary COPY for the bars stage (and for `bars` itself, on a fresh range), written into one Buffer per page: the text format costs
 // more CPU to produce than JSON costs to parse, and per-row Buffers or BigInts would churn the GC at
 // a few hundred thousand rows a second.
 
@@ -67,24 +67,42 @@ export function writeBarFields(dv: DataView, at: number, t: number, o: number, h
   return at + 12;
 }
 
+/** Column order of `bars` as the direct load writes it: the stage's columns after the series id. */
+export const BARS_COLUMNS = `series_id, ${STAGE_COLUMNS}`;
+// The direct load's rows carry the series id in front: one more field, an int4 (length word + 4).
+const ROW_BYTES_WITH_SERIES = ROW_BYTES + 8;
+
 /**
  * One complete COPY ... (FORMAT binary) payload: header, every row, trailer. Written through one
  * DataView: Buffer#writeXxxBE per field costs ten times more per bar on this hot path.
+ * With `seriesId` every row starts with it (the columns of BARS_COLUMNS, straight into `bars`);
+ * without, the rows are the stage's (STAGE_COLUMNS).
  */
-export function encodeBarsBinary(bars: readonly BarRow[]): Buffer {
-  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + bars.length * ROW_BYTES + 2);
+export function encodeBarsBinary(bars: readonly BarRow[], seriesId?: number): Buffer {
+  const withSeries = seriesId !== undefined;
+  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + bars.length * (withSeries ? ROW_BYTES_WITH_SERIES : ROW_BYTES) + 2);
   SIGNATURE.copy(buf, 0);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let at = SIGNATURE.length;
   dv.setInt32(at, 0); // flags
   dv.setInt32(at + 4, 0); // header extension length
   at += 8;
-  for (let i = 0; i < bars.length; i++) {
-    const b = bars[i]!;
-    dv.setInt16(at, FIELDS);
-    at = writeBarFields(dv, at + 2, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+  if (withSeries) {
+    for (let i = 0; i < bars.length; i++) {
+      const b = bars[i]!;
+      dv.setInt16(at, FIELDS + 1);
+      dv.setInt32(at + 2, 4);
+      dv.setInt32(at + 6, seriesId);
+      at = writeBarFields(dv, at + 10, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+    }
+  } else {
+    for (let i = 0; i < bars.length; i++) {
+      const b = bars[i]!;
+      dv.setInt16(at, FIELDS);
+      at = writeBarFields(dv, at + 2, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+    }
   }
   dv.setInt16(at, -1);
-  // Nulls make rows shorter than ROW_BYTES: hand back only what was written.
+  // Nulls make rows shorter than the full width: hand back only what was written.
   return buf.subarray(0, at + 2);
 }

@@ -45,11 +45,11 @@ describe('corrections', () => {
     const writePage = createPageWriter(db.pool);
     const u = await unitOf('CORR');
     const first = bars(40);
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 40, updated: 0 });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 40, updated: 0, path: 'direct' });
     const before = await stored(u.sid);
 
     // Identical bars (nulls included): nothing changes, not even the row versions.
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 0, updated: 0 });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 0, updated: 0, path: 'staged' });
     expect(await stored(u.sid)).toEqual(before);
 
     // Polygon revised three bars after the close (a price, a VWAP that was missing, a trade
@@ -57,7 +57,7 @@ describe('corrections', () => {
     const revised = bars(42).map((b, i) =>
       i === 5 ? { ...b, c: b.c + 0.25 } : i === 8 ? { ...b, vw: 108.7 } : i === 10 ? { ...b, n: 999 } : b,
     );
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: true, inserted: 2, updated: 3 });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: true, inserted: 2, updated: 3, path: 'staged' });
     const after = await stored(u.sid);
     expect(values(after)).toEqual(revised);
     // Only the revised rows got new versions.
@@ -85,7 +85,7 @@ describe('corrections', () => {
     const next = await claimUnit(db.pool, u.jobId, 0);
     expect(next.state).toBe('claimed');
     const revised = bars(12).map((b) => ({ ...b, c: b.c + 1 }));
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: false, inserted: 0, updated: 0 });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: false, inserted: 0, updated: 0, path: 'staged' });
     expect(await stored(u.sid)).toEqual(before);
   });
 });

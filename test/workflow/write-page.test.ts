@@ -1,4 +1,4 @@
-// The hot path on its own: binary COPY through the stage, idempotence, true counts of new rows,
+// The hot path on its own: binary COPY (straight into bars on a fresh range, else through the stage), idempotence, true counts of new rows,
 // and the attempt fence that keeps a superseded attempt from committing anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/env.js';
@@ -63,7 +63,7 @@ describe('write path', () => {
     if (claim.state !== 'claimed') throw new Error('not claimed');
     const page = [...bars(3, Date.UTC(1999, 11, 31, 23, 58)), ...bars(50, Date.UTC(2024, 0, 2, 14, 30))];
     const w = await writePage({ jobId: JOB, unitNo: 0, attemptToken: claim.attemptToken, seriesId: sid, bars: page, cursor: { afterTs: page.at(-1)!.t } });
-    expect(w).toEqual({ committed: true, inserted: 53, updated: 0 });
+    expect(w).toEqual({ committed: true, inserted: 53, updated: 0, path: 'direct' });
     const { rows } = await db.pool.query(
       `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, vwap AS vw, trades AS n
          FROM bars WHERE series_id = $1 ORDER BY ts`,
@@ -81,11 +81,11 @@ describe('write path', () => {
     if (old.state !== 'claimed' || cur.state !== 'claimed') throw new Error('not claimed');
     const overlap = bars(80, Date.UTC(2024, 0, 2, 14, 30)); // 50 stored + 30 new
     const stale = await writePage({ jobId: JOB, unitNo: 0, attemptToken: old.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 1 } });
-    expect(stale).toEqual({ committed: false, inserted: 0, updated: 0 });
+    expect(stale).toEqual({ committed: false, inserted: 0, updated: 0, path: 'staged' });
     const fresh = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 2 } });
-    expect(fresh).toEqual({ committed: true, inserted: 30, updated: 0 });
+    expect(fresh).toEqual({ committed: true, inserted: 30, updated: 0, path: 'staged' });
     const again = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 3 } });
-    expect(again).toEqual({ committed: true, inserted: 0, updated: 0 });
+    expect(again).toEqual({ committed: true, inserted: 0, updated: 0, path: 'staged' });
     expect(await completeUnit(db.pool, JOB, 0, old.attemptToken)).toBeNull();
     expect(await completeUnit(db.pool, JOB, 0, cur.attemptToken)).toEqual({ pages: 3, barsFetched: 53 + 80 + 80, barsInserted: 53 + 30, barsUpdated: 0 });
     expect((await db.pool.query('SELECT count(*)::int AS n FROM bars WHERE series_id = $1', [sid])).rows[0].n).toBe(83);
@@ -98,5 +98,7 @@ describe('write path', () => {
     const buf = encodeBarsBinary(page);
     const nulls = page.filter((b) => b.vw === null).length + page.filter((b) => b.n === null).length;
     expect(buf.length).toBe(19 + 50_000 * 98 - nulls * 8 + 2);
+    // The direct load's rows lead with the series id: one int4 field more a row.
+    expect(encodeBarsBinary(page, 7).length).toBe(19 + 50_000 * 106 - nulls * 8 + 2);
   });
 });

@@ -1,0 +1,131 @@
+// The direct load: a page whose range the series never held is copied straight into `bars`; a
+// range that holds bars goes through the stage; and two writers racing into the same fresh range
+// both commit, with no duplicate and counts that add up to the rows (the loser's unique violation
+// rolls its transaction back and the page is written again through the merge).
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { useTestDatabase } from '../helpers/env.js';
+import { createPageWriter } from '../../src/db/write-page.js';
+import { initJob } from '../../src/db/init-job.js';
+import { claimUnit } from '../../src/db/unit-attempt.js';
+import { seriesId } from '../../src/db/series.js';
+import type { BarRow } from '../../src/db/copy-binary.js';
+
+const T0 = Date.UTC(2024, 0, 2, 14, 30);
+const bars = (n: number, from = 0): BarRow[] =>
+  Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return { t: T0 + i * 60_000, o: 100 + i, h: 101 + i, l: 99 + i, c: 100.5 + i, v: 1_000 + i, vw: i % 4 === 0 ? null : 100.2 + i, n: i % 3 === 0 ? null : 10 + i };
+  });
+
+describe('direct load', () => {
+  const db = useTestDatabase('directload');
+
+  /** A running unit of its own job over `symbol` (two jobs over one series: the overlapping loads). */
+  async function unitOf(symbol: string) {
+    const jobId = randomUUID();
+    await initJob(db.pool, {
+      jobId, workflowId: `backfill-${jobId}`, symbols: [symbol], timeframes: ['1m'],
+      canonical: [{ timeframe: '1m', multiplier: 1, timespan: 'minute' }], startDate: '2024-01-02', endDate: '2024-01-02', adjusted: true, concurrency: 1,
+    });
+    const sid = await seriesId(db.pool, { symbol, timeframe: '1m', multiplier: 1, timespan: 'minute', adjusted: true });
+    const claim = await claimUnit(db.pool, jobId, 0);
+    if (claim.state !== 'claimed') throw new Error('not claimed');
+    return { jobId, sid, token: claim.attemptToken };
+  }
+  const unitCounts = async (jobId: string) =>
+    (await db.pool.query(`SELECT pages, bars_fetched::int AS fetched, bars_inserted::int AS inserted, bars_updated::int AS updated FROM job_units WHERE job_id = $1`, [jobId])).rows[0];
+  const stored = async (sid: number) =>
+    (await db.pool.query(`SELECT count(*)::int AS n, count(DISTINCT ts)::int AS distinct_ts FROM bars WHERE series_id = $1`, [sid])).rows[0] as { n: number; distinct_ts: number };
+
+  it('a fresh range is copied straight into bars; a range that holds bars is merged through the stage', async () => {
+    const u = await unitOf('FRESH');
+    const writePage = createPageWriter(db.pool);
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(50), cursor: null })).toEqual({ committed: true, inserted: 50, updated: 0, path: 'direct' });
+    // Overlaps the first page by 10 bars: staged, and only the 40 new ones count.
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(50, 40), cursor: null })).toEqual({ committed: true, inserted: 40, updated: 0, path: 'staged' });
+    // Out of order, and its range [100, 149] is untouched although it lies after stored bars: direct.
+    const shuffled = bars(50, 100).reverse();
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: shuffled, cursor: null })).toMatchObject({ inserted: 50, path: 'direct' });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(20, 150), cursor: null })).toMatchObject({ inserted: 20, path: 'direct' });
+    // One stored bar inside an otherwise empty range is enough to send the page through the stage.
+    const [planted] = bars(1, 180);
+    await db.pool.query(`INSERT INTO bars (series_id, ts, open, high, low, close, volume) VALUES ($1, $2, $3, $3, $3, $3, $3)`, [u.sid, new Date(planted!.t), 1]);
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(20, 170), cursor: null })).toEqual({ committed: true, inserted: 19, updated: 1, path: 'staged' });
+    expect(await stored(u.sid)).toEqual({ n: 180, distinct_ts: 180 });
+    expect(await unitCounts(u.jobId)).toEqual({ pages: 5, fetched: 190, inserted: 179, updated: 1 });
+  });
+
+  it('a page that found its range empty but not owned by its attempt writes nothing', async () => {
+    const u = await unitOf('FENCED');
+    const writePage = createPageWriter(db.pool);
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token + 1, seriesId: u.sid, bars: bars(30), cursor: { afterTs: 1 } })).toMatchObject({ committed: false, inserted: 0 });
+    expect(await stored(u.sid)).toEqual({ n: 0, distinct_ts: 0 });
+    expect(await unitCounts(u.jobId)).toEqual({ pages: 0, fetched: 0, inserted: 0, updated: 0 });
+  });
+
+  it('without the direct load every page is merged (what the idempotent ceiling measures)', async () => {
+    const u = await unitOf('STAGEDONLY');
+    const writePage = createPageWriter(db.pool, { direct: false });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(25), cursor: null })).toEqual({ committed: true, inserted: 25, updated: 0, path: 'staged' });
+  });
+
+  /**
+   * Both writers probe an empty range, then both COPY. To make them meet for certain, a third
+   * session holds SHARE on `bars` (the probe's read passes, every write waits) until both writers
+   * wait on it; then it lets go and one COPY runs into the other's uncommitted rows.
+   */
+  async function race(a: BarRow[], b: BarRow[], symbol: string) {
+    const ua = await unitOf(symbol);
+    const ub = await unitOf(symbol);
+    expect(ub.sid).toBe(ua.sid);
+    const gate = new pg.Client({ connectionString: db.url });
+    await gate.connect();
+    try {
+      await gate.query('BEGIN');
+      await gate.query('LOCK TABLE bars IN SHARE MODE');
+      const writer = createPageWriter(db.pool);
+      const wa = writer({ jobId: ua.jobId, unitNo: 0, attemptToken: ua.token, seriesId: ua.sid, bars: a, cursor: { afterTs: a.at(-1)!.t } });
+      const wb = writer({ jobId: ub.jobId, unitNo: 0, attemptToken: ub.token, seriesId: ub.sid, bars: b, cursor: { afterTs: b.at(-1)!.t } });
+      for (let i = 0; ; i++) {
+        const { rows } = await gate.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'bars'::regclass AND NOT granted`);
+        if (rows[0]!.n === 2) break;
+        if (i > 500) throw new Error('the writers never both reached their COPY');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await gate.query('COMMIT');
+      const [ra, rb] = await Promise.all([wa, wb]);
+      return { ua, ub, ra, rb };
+    } finally {
+      await gate.end();
+    }
+  }
+
+  it('two writers into the same fresh range: both commit, no duplicate, the counts add up to the rows', async () => {
+    const page = bars(200);
+    const { ua, ub, ra, rb } = await race(page, page, 'RACE');
+    expect([ra.committed, rb.committed]).toEqual([true, true]);
+    // One COPY won; the other met its rows, was rolled back and merged them, adding nothing.
+    expect([ra.path, rb.path].sort()).toEqual(['direct', 'fallback']);
+    expect(ra.inserted + rb.inserted).toBe(200);
+    expect(ra.updated + rb.updated).toBe(0);
+    expect(await stored(ua.sid)).toEqual({ n: 200, distinct_ts: 200 });
+    const [ca, cb] = [await unitCounts(ua.jobId), await unitCounts(ub.jobId)];
+    expect(ca.pages + cb.pages).toBe(2);
+    expect(ca.fetched + cb.fetched).toBe(400);
+    expect(ca.inserted + cb.inserted).toBe(200);
+    expect([ca.inserted, cb.inserted].sort((x: number, y: number) => x - y)).toEqual([0, 200]);
+  });
+
+  it('overlapping fresh ranges racing: each bar stored once, counted once', async () => {
+    const { ua, ub, ra, rb } = await race(bars(150), bars(150, 100), 'RACEOVER');
+    expect([ra.path, rb.path].sort()).toEqual(['direct', 'fallback']);
+    expect(ra.inserted + rb.inserted).toBe(250);
+    expect(await stored(ua.sid)).toEqual({ n: 250, distinct_ts: 250 });
+    expect((await unitCounts(ua.jobId)).inserted + (await unitCounts(ub.jobId)).inserted).toBe(250);
+    // The pool's connections survived the unique violation: the next page on them just works.
+    const writePage = createPageWriter(db.pool);
+    expect(await writePage({ jobId: ua.jobId, unitNo: 0, attemptToken: ua.token, seriesId: ua.sid, bars: bars(10, 300), cursor: null })).toMatchObject({ inserted: 10, path: 'direct' });
+  });
+});
