@@ -18,8 +18,14 @@ export const DETAILS_LIMIT = 100;
 export const FAILURES_LIMIT = 100;
 /** Answers are shared by concurrent pollers for this long. */
 export const STATUS_TTL_MS = 250;
-/** While a refresh runs, pollers get the previous answer if it is at most this old. */
-export const STATUS_STALE_MS = 2_000;
+/**
+ * While a refresh runs, pollers get the previous answer if it is at most this old. Generous, because
+ * a refresh is slowest exactly when the machine is busiest (the progress query waits for a loaded
+ * worker, up to its 1.2 s timeout, and Postgres is writing the job's bars): a 2 s window let pollers
+ * queue behind such refreshes (p99 0.9 s in the bench under foreign load). A poller still waits when
+ * nobody asked for this long, so an idle job is never answered from an old cache.
+ */
+export const STATUS_STALE_MS = 10_000;
 /** After a failed query (no worker), Postgres answers alone for this long before trying again. */
 export const QUERY_BACKOFF_MS = 3_000;
 /**

@@ -1,6 +1,7 @@
 // `npm run api`: the HTTP API as a process. It only talks to Postgres and Temporal; activities run
 // in workers. Temporal is connected lazily, so the API starts (and /readyz says what is down) even
 // when Temporal is not up yet.
+import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
@@ -28,6 +29,7 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
     const s = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }, () => resolve(s));
     s.once('error', reject);
   });
+  keepConnectionsLonger(server as Server);
   answerClientErrors(server);
   const port = (server.address() as AddressInfo).port;
   const host = config.API_HOST === '0.0.0.0' || config.API_HOST === '::' ? '127.0.0.1' : config.API_HOST;
@@ -44,6 +46,21 @@ export async function startApiServer(config: Config, logger: Logger): Promise<Ru
       await Promise.allSettled([pool.end(), connection.close()]);
     },
   };
+}
+
+/**
+ * How long the server keeps an idle keep-alive connection. Node's default (5 s) is shorter than what
+ * clients and proxies keep theirs (Node's and undici's agents 4-5 s, most load balancers 60 s): a
+ * client that reuses a connection just as the server times it out gets ECONNRESET. The server side
+ * must outlast every client, so that closing an idle connection is always the client's move.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function keepConnectionsLonger(server: Server) {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Kept above keepAliveTimeout, the usual pairing: the headers timer of a kept connection has
+  // cut it early before (nodejs/node#27363, #58140).
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 }
 
 /**
