@@ -90,7 +90,19 @@ describe('dashboard in Chromium', () => {
     await page.fill('#f-end', '2024-03-28');
     await page.click('#f-timeframes label:has(input[value="1h"])');
     await page.fill('#f-concurrency', '2');
+    // First the plan (the dry run), then the start: 4 x 1d (one request each) and 4 x 1h (61
+    // sessions of 960 minutes: two requests each), nothing held yet.
     await page.click('#f-submit');
+    await page.waitForSelector('#plan-preview:not([hidden])');
+    expect(await text('#p-requests')).toBe('12');
+    expect(await text('#p-sessions')).toBe(String(61 * 8));
+    expect(await text('#p-held')).toBe('0');
+    expect(await text('#p-eta')).not.toBe('');
+    expect(await text('#p-note')).toMatch(/^8 units · /);
+    expect(await page.isVisible('#f-confirm')).toBe(true);
+    // Nothing has started on the plan alone.
+    expect(await page.$$eval(`#recent-body tr`, (els) => els.length)).toBe(0);
+    await page.click('#f-confirm');
     await page.waitForURL(JOB_URL);
     const jobId = JOB_URL.exec(page.url())![1]!;
     await page.waitForSelector(`#recent-body tr[data-job="${jobId}"]`);
@@ -132,6 +144,20 @@ describe('dashboard in Chromium', () => {
     // Every update arrived by polling: the document was never reloaded.
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await shoot('dashboard-completed.png');
+
+    // The same request planned again: everything is held now, so it would cost nothing; an edit
+    // drops the plan (it no longer describes the form).
+    await page.click('#f-submit');
+    await page.waitForSelector('#plan-preview:not([hidden])');
+    expect(await text('#p-requests')).toBe('0');
+    expect(await text('#p-sessions')).toBe('0');
+    expect(await text('#p-held')).toBe(String(61 * 8));
+    expect(await text('#p-eta')).toBe('0s');
+    expect(await text('#p-note')).toMatch(/12 requests saved by 488 held sessions/);
+    await shoot('dashboard-plan.png');
+    await page.fill('#f-concurrency', '3');
+    await page.waitForSelector('#plan-preview', { state: 'hidden' });
+    expect(await page.isVisible('#f-confirm')).toBe(false);
     expect(pageErrors).toEqual([]);
   }, 150_000);
 
@@ -147,8 +173,13 @@ describe('dashboard in Chromium', () => {
     // Back to 1d only.
     if (await page.isChecked('#f-timeframes input[value="1h"]')) await page.click('#f-timeframes label:has(input[value="1h"])');
     await page.fill('#f-concurrency', '2');
+    // Everything again: LOCKD's daily bars are stored by now, and this job must meet its refusal.
+    await page.selectOption('#f-reprocess', 'all');
     const before = page.url();
     await page.click('#f-submit');
+    await page.waitForSelector('#plan-preview:not([hidden])');
+    expect(await text('#p-requests')).toBe('90');
+    await page.click('#f-confirm');
     await page.waitForURL((u) => u.toString() !== before && JOB_URL.test(u.toString()));
     const jobId = JOB_URL.exec(page.url())![1]!;
     await waitForStatus('running');

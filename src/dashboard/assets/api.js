@@ -93,6 +93,8 @@ export const api = {
   vocabulary: () => call('GET', '/api/v1/vocabulary'),
   /** @param {Record<string, unknown>} body @param {string} [idempotencyKey] */
   start: (body, idempotencyKey) => call('POST', '/api/v1/backfill', body, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+  /** The dry run: the plan of the request, nothing started. @param {Record<string, unknown>} body */
+  plan: (body) => call('POST', '/api/v1/backfill', { ...body, dry_run: true }),
   /** @param {string} jobId @returns {Promise<JobStatusJson>} */
   status: (jobId) => call('GET', `/api/v1/backfill/status/${id(jobId)}`),
   /** @param {string} jobId @param {Record<string, unknown>} params */

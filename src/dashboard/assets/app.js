@@ -519,11 +519,15 @@ function createJobView({ vocab, recent, refreshSoon }) {
 }
 
 /**
- * The start form. A new Idempotency-Key per distinct request, kept across retries of the same one.
+ * The start form, in two steps: "Review plan" asks the API for the dry run and shows its requests,
+ * sessions to fetch and already held, and ETA; "Start backfill" then starts exactly that request.
+ * Any edit drops the plan (it no longer describes the form). A new Idempotency-Key per distinct
+ * request, kept across retries of the same one.
  * @param {{ refreshSoon: () => void }} deps
  */
 function createStartForm({ refreshSoon }) {
-  const state = { idempotencyKey: newKey() };
+  /** @type {{ idempotencyKey: string; planned: Record<string, unknown> | null }} */
+  const state = { idempotencyKey: newKey(), planned: null };
   const chips = TIMEFRAMES.map((tf) =>
     h('label', { class: 'chip' }, h('input', { type: 'checkbox', value: tf, name: 'timeframe', checked: tf === '1d' }), h('span', null, tf)),
   );
@@ -533,12 +537,16 @@ function createStartForm({ refreshSoon }) {
   const start = new Date(end.getTime() - 30 * 86_400_000);
   $input('f-start').value = isoDay(start);
   $input('f-end').value = isoDay(end);
-  $('start-form').addEventListener('submit', onStart);
-  $('start-form').addEventListener('input', (e) => {
+  $('start-form').addEventListener('submit', onReview);
+  $button('f-confirm').addEventListener('click', onConfirm);
+  const edited = (/** @type {Event} */ e) => {
     if (e.target instanceof Element) e.target.closest('[data-field]')?.classList.remove('invalid');
     $('form-error').hidden = true;
     state.idempotencyKey = newKey();
-  });
+    showPlan(null);
+  };
+  $('start-form').addEventListener('input', edited);
+  $('start-form').addEventListener('change', edited);
 
   function formError(message, field) {
     const el = $('form-error');
@@ -548,23 +556,76 @@ function createStartForm({ refreshSoon }) {
     if (field) document.querySelector(`#start-form [data-field="${CSS.escape(field)}"]`)?.classList.add('invalid');
   }
 
-  async function onStart(e) {
-    e.preventDefault();
+  /** The request the form describes, or null after saying what is missing. */
+  function requestBody() {
     const symbols = f.parseSymbols($input('f-symbols').value);
     const timeframes = [...document.querySelectorAll('#f-timeframes input:checked')].map((x) => /** @type {HTMLInputElement} */ (x).value);
-    if (!symbols.length) return formError('Enter at least one symbol.', 'symbols');
-    if (!timeframes.length) return formError('Pick at least one timeframe.', 'timeframes');
-    const body = { symbols, start_date: $input('f-start').value, end_date: $input('f-end').value, timeframes, adjusted: $input('f-adjusted').checked };
+    if (!symbols.length) return formError('Enter at least one symbol.', 'symbols'), null;
+    if (!timeframes.length) return formError('Pick at least one timeframe.', 'timeframes'), null;
+    /** @type {Record<string, unknown>} */
+    const body = { symbols, start_date: $input('f-start').value, end_date: $input('f-end').value, timeframes, adjusted: $input('f-adjusted').checked, reprocess: $select('f-reprocess').value };
     const c = $input('f-concurrency').value.trim();
     if (c) body.concurrency = Number(c);
+    return body;
+  }
+
+  /** Shows the dry run's figures (or hides them, with null) and the button that starts the job. */
+  function showPlan(plan) {
+    state.planned = plan ? state.planned : null;
+    $('plan-preview').hidden = !plan;
+    $button('f-confirm').hidden = !plan;
+    setText($button('f-submit'), plan ? 'Review again' : 'Review plan');
+    $('f-submit').classList.toggle('primary', !plan);
+    if (!plan) return;
+    const t = plan.total;
+    setText($('p-requests'), f.int(t.requests));
+    setText($('p-sessions'), f.int(t.sessions));
+    setText($('p-held'), f.int(t.sessions_held ?? 0));
+    const atLimit = plan.duration_seconds;
+    const measured = plan.measured?.duration_seconds ?? null;
+    // The measured rate is what this installation really did; the rate limit is the ceiling.
+    const eta = t.requests === 0 ? 0 : (measured ?? atLimit);
+    setText($('p-eta'), eta === null ? '—' : f.duration(eta));
+    const notes = [];
+    notes.push(atLimit === null ? 'no Polygon rate limit configured' : `${f.duration(atLimit)} at ${f.int(plan.rate_limit_rpm)} requests/min`);
+    notes.push(measured === null ? 'no finished job measured yet' : `${f.duration(measured)} at the measured ${plan.measured.requests_per_second} requests/s`);
+    if ((t.requests_saved ?? 0) > 0) notes.push(`${f.int(t.requests_saved)} request${t.requests_saved === 1 ? '' : 's'} saved by ${f.int(t.sessions_skipped)} held sessions`);
+    setText($('p-note'), `${f.int(t.units)} unit${t.units === 1 ? '' : 's'} · ${notes.join(' · ')}`);
+  }
+
+  async function onReview(e) {
+    e.preventDefault();
+    const body = requestBody();
+    if (!body) return;
     const button = $button('f-submit');
+    button.disabled = true;
+    setText(button, 'Planning…');
+    try {
+      const plan = await api.plan(body);
+      $('form-error').hidden = true;
+      state.planned = body;
+      showPlan(plan);
+    } catch (err) {
+      noteError(err);
+      showPlan(null);
+      formError(err instanceof Error ? err.message : String(err), err instanceof ApiError ? err.field : undefined);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function onConfirm() {
+    const body = state.planned;
+    if (!body) return;
+    const button = $button('f-confirm');
     button.disabled = true;
     setText(button, 'Starting…');
     try {
       const job = await api.start(body, state.idempotencyKey);
       state.idempotencyKey = newKey();
       $('form-error').hidden = true;
-      toast('ok', `Started job ${f.shortId(job.job_id)}: ${job.units_total ?? symbols.length * timeframes.length} units`);
+      showPlan(null);
+      toast('ok', `Started job ${f.shortId(job.job_id)}: ${job.units_total ?? '?'} units`);
       location.hash = `#/jobs/${encodeURIComponent(job.job_id)}`;
     } catch (err) {
       noteError(err);
