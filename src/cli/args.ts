@@ -36,6 +36,13 @@ export const FLAGS = {
   interval: { type: 'number' },
   limit: { type: 'int' },
   status: { type: 'string' },
+  spec: { type: 'string' },
+  'time-zone': { type: 'string' },
+  lookback: { type: 'int' },
+  'catchup-window': { type: 'int' },
+  webhook: { type: 'string' },
+  note: { type: 'string' },
+  paused: { type: 'boolean' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;
@@ -59,6 +66,13 @@ export interface Flags {
   interval?: number;
   limit?: number;
   status?: string;
+  spec?: string;
+  'time-zone'?: string;
+  lookback?: number;
+  'catchup-window'?: number;
+  webhook?: string;
+  note?: string;
+  paused?: boolean;
 }
 
 export interface ParsedArgs {
@@ -83,6 +97,8 @@ export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
   resume: [],
   cancel: [],
   coverage: ['timeframe', 'start', 'end', 'adjusted'],
+  // Every subcommand's flags; each subcommand checks that it was given only its own.
+  schedule: ['symbols', 'timeframes', 'adjusted', 'concurrency', 'spec', 'time-zone', 'lookback', 'catchup-window', 'webhook', 'paused', 'note', 'start', 'end'],
   help: [],
 };
 

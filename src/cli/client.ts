@@ -11,6 +11,14 @@ import type {
   UnitsResponse,
   CoverageResponse,
 } from './types.js';
+import type { ScheduleCreateRequest, ScheduleView } from '../api/schedule-schemas.js';
+
+export interface ScheduleActionResult {
+  id: string;
+  action: string;
+  message: string;
+  schedule: ScheduleView;
+}
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -70,6 +78,15 @@ export interface ApiClient {
   resume(jobId: string): Promise<ControlResponse>;
   cancel(jobId: string): Promise<CancelResponse>;
   coverage(symbol: string, timeframe: string, q: { start: string; end: string; adjusted?: string }): Promise<CoverageResponse>;
+  schedules: {
+    create(body: ScheduleCreateRequest): Promise<ScheduleView>;
+    list(): Promise<{ schedules: ScheduleView[] }>;
+    show(id: string): Promise<ScheduleView>;
+    update(id: string, body: Record<string, unknown>): Promise<ScheduleView>;
+    delete(id: string): Promise<void>;
+    action(id: string, action: 'pause' | 'unpause' | 'trigger', note?: string): Promise<ScheduleActionResult>;
+    backfill(id: string, range: { start: string; end: string }): Promise<ScheduleActionResult>;
+  };
 }
 
 function describeNetworkError(err: unknown): string {
@@ -116,6 +133,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
       const fallback = text && text.length < 200 && !text.trimStart().startsWith('<') ? text.trim() : res.statusText || 'request failed';
       throw new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? fallback, e?.field ?? undefined);
     }
+    if (json === undefined && res.status === 204) return undefined as T;
     if (json === undefined) throw new ApiError(res.status, 'bad_response', `expected JSON from ${method} ${path}, got ${text ? 'something else' : 'an empty body'}`);
     return json as T;
   }
@@ -135,5 +153,14 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     resume: (id) => call('POST', `/api/v1/backfill/${job(id)}/resume`, {}),
     cancel: (id) => call('POST', `/api/v1/backfill/${job(id)}/cancel`, {}),
     coverage: (symbol, timeframe, q) => call('GET', `/api/v1/series/${encodeURIComponent(symbol)}/${encodeURIComponent(timeframe)}/coverage${query(q)}`),
+    schedules: {
+      create: (body) => call('POST', '/api/v1/schedules', body),
+      list: () => call('GET', '/api/v1/schedules'),
+      show: (id) => call('GET', `/api/v1/schedules/${job(id)}`),
+      update: (id, body) => call('PATCH', `/api/v1/schedules/${job(id)}`, body),
+      delete: (id) => call('DELETE', `/api/v1/schedules/${job(id)}`),
+      action: (id, action, note) => call('POST', `/api/v1/schedules/${job(id)}/${action}`, action === 'trigger' ? undefined : note ? { note } : {}),
+      backfill: (id, range) => call('POST', `/api/v1/schedules/${job(id)}/backfill`, range),
+    },
   };
 }

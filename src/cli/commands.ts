@@ -7,6 +7,7 @@ import { renderStatus } from './render.js';
 import { renderCoverage } from './coverage-render.js';
 import { renderPlan } from './render-plan.js';
 import { exitCodeForStatus, watchJob, type WatchOutput } from './watch.js';
+import { scheduleCommand } from './schedule-command.js';
 
 export interface CommandContext {
   client: ApiClient;
@@ -202,4 +203,5 @@ export const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> 
   resume: controlCommand('resume'),
   cancel: controlCommand('cancel'),
   coverage: coverageCommand,
+  schedule: scheduleCommand,
 };

@@ -1,3 +1,5 @@
+import { SCHEDULE_USAGE } from './schedule-command.js';
+
 export const DEFAULT_API_URL = 'http://127.0.0.1:8000';
 
 export const USAGE = `backfill: start, watch and steer Polygon OHLCV backfills through the REST API
@@ -19,6 +21,7 @@ Usage:
   backfill cancel <job>
   backfill coverage <symbol> --start 2024-01-01 --end 2024-12-31 [--timeframe 1d] [--no-adjusted]
                                     month-by-month calendar of what is stored, and the gaps
+${SCHEDULE_USAGE}
 
 Options:
   --api-url URL      the API (env BACKFILL_API_URL; default ${DEFAULT_API_URL})

@@ -8,6 +8,7 @@
 /** @typedef {import('../../api/schemas.js').UnitRow} UnitJson */
 /** @typedef {import('../../api/coverage-schemas.js').CoverageBody} CoverageJson */
 /** @typedef {import('../../api/coverage-schemas.js').SeriesPageBody} SeriesPageJson */
+/** @typedef {import('../../api/schedule-schemas.js').ScheduleView} ScheduleJson */
 
 const KEY_STORAGE = 'backfill.apiKey';
 
@@ -116,4 +117,8 @@ export const api = {
    * @returns {Promise<CoverageJson>}
    */
   coverage: (symbol, timeframe, params) => call('GET', `/api/v1/series/${id(symbol)}/${id(timeframe)}/coverage${q(params)}`),
+  /** @returns {Promise<{ schedules: ScheduleJson[] }>} */
+  schedules: () => call('GET', '/api/v1/schedules'),
+  /** @param {string} scheduleId @param {'pause' | 'unpause' | 'trigger'} action */
+  scheduleAction: (scheduleId, action) => call('POST', `/api/v1/schedules/${id(scheduleId)}/${action}`, action === 'trigger' ? undefined : {}),
 };

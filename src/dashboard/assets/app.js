@@ -7,6 +7,7 @@ import { api, ApiError, getApiKey, setApiKey } from './api.js';
 import { $, $button, $input, $select, $svg, h, setText, svg } from './dom.js';
 import * as f from './fmt.js';
 import { coverageHash, coverageInHash, createHeatmapView } from './heatmap.js';
+import { createSchedulesView, schedulesInHash } from './schedules.js';
 
 /** @typedef {import('./api.js').Vocabulary} Vocabulary */
 /** @typedef {import('./api.js').JobStatusJson} JobStatusJson */
@@ -688,9 +689,10 @@ async function main() {
   const recent = createRecentView({ vocab, selected: () => job?.jobId() ?? null, refreshSoon: () => refreshSoon() });
   job = createJobView({ vocab, recent, refreshSoon: () => refreshSoon() });
   const view = job;
+  const schedules = createSchedulesView({ onError: noteError, toast });
   const poller = createPoller(async () => {
     const t0 = performance.now();
-    const results = await Promise.allSettled([recent.load(), view.load()]);
+    const results = await Promise.allSettled([recent.load(), view.load(), schedules.load()]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) noteError(failed.reason);
     else {
@@ -702,9 +704,11 @@ async function main() {
   const heatmap = createHeatmapView({ vocab, onError: noteError });
   const route = () => {
     const coverage = coverageInHash(location.hash);
-    $('main-view').dataset.view = coverage ? 'coverage' : 'job';
+    const onSchedules = schedulesInHash(location.hash);
+    $('main-view').dataset.view = coverage ? 'coverage' : onSchedules ? 'schedules' : 'job';
     heatmap.show(coverage);
-    if (!view.show(coverage ? null : jobIdInHash())) return;
+    schedules.show(onSchedules);
+    if (!view.show(coverage || onSchedules ? null : jobIdInHash())) return;
     recent.render();
     refreshSoon();
   };
