@@ -9,7 +9,9 @@ import type { PlanTopUpInput, TopUpPlan } from '../workflows/schedule-messages.j
 import type { ActivityDeps } from './deps.js';
 import { toActivityFailure } from './failures.js';
 
-export type PlanTopUpDeps = Pick<ActivityDeps, 'pool' | 'logger'> & { config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'> };
+export type PlanTopUpDeps = Pick<ActivityDeps, 'pool' | 'logger'> & {
+  config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'> & Partial<Pick<Config, 'COVERAGE_SETTLE_MINUTES'>>;
+};
 
 export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
   const calendars = new CalendarSet();
@@ -22,7 +24,8 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
     try {
       const atMs = Date.parse(input.scheduledAt);
       const canonical = input.timeframes.map((t) => parseTimeframe(t).label);
-      const first = topUpRange(calendars, { symbols: input.symbols, timeframes: canonical, lookbackSessions: input.lookbackSessions, atMs }, new Map());
+      const p = { symbols: input.symbols, timeframes: canonical, lookbackSessions: input.lookbackSessions, atMs, settleMinutes: config.COVERAGE_SETTLE_MINUTES ?? null };
+      const first = topUpRange(calendars, p, new Map());
       const rows = await readFetchedDays(pool, { symbols: input.symbols, timeframes: canonical, adjusted: input.adjusted, ...first.window });
       const fetched = new Map<string, Map<string, number>>();
       for (const r of rows) {
@@ -31,7 +34,7 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
         if (!days) fetched.set(key, (days = new Map()));
         days.set(r.day, r.fetchedAt.getTime());
       }
-      const { window, range } = topUpRange(calendars, { symbols: input.symbols, timeframes: canonical, lookbackSessions: input.lookbackSessions, atMs }, fetched);
+      const { window, range } = topUpRange(calendars, p, fetched);
       if (!range) {
         logger.info({ scheduleId: input.scheduleId, scheduledAt: input.scheduledAt, window }, 'schedule run: every session is final');
         return { kind: 'up_to_date', window };
@@ -49,6 +52,8 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
         concurrency: input.concurrency,
         unitsTotal: input.symbols.length * input.timeframes.length,
         scheduleId: input.scheduleId,
+        // Within the range, only what the ledger does not hold as final is fetched.
+        reprocess: 'missing',
       });
       logger.info({ scheduleId: input.scheduleId, scheduledAt: input.scheduledAt, jobId: job.jobId, range }, 'schedule run: job planned');
       return {

@@ -3,15 +3,15 @@
 // oldest one that is missing or not final to the last completed one. Everything is relative to T,
 // never to the clock, so a schedule backfill over past evenings fetches each evening's own window.
 import type { CalendarSet, Session, TradingCalendar } from '../calendar/index.js';
+import { settleAt } from '../coverage/settle.js';
 
 /**
- * How long after a session's extended close its bars are taken as settled (Polygon revises the
- * day's last bars for a few minutes). A session is completed at a run scheduled from then on, and
- * a fetch made from then on makes it final: the session needs no further fetching.
+ * A session is completed (a run scheduled from then on fetches it) at its extended close: its last
+ * bar is in. It is final (needs no fetching again) only once fetched after its settle time
+ * (src/coverage/settle.ts, the same rule reprocess "missing" skips by): tonight's run fetches
+ * tonight's session, and tomorrow's run fetches it again unless that fetch had settled.
  */
-export const SETTLE_MS = 15 * 60_000;
-
-export const completedAt = (s: Session): number => s.extendedClose + SETTLE_MS;
+export const completedAt = (s: Session): number => s.extendedClose;
 
 /** The last session of a calendar completed by an instant. */
 export function lastCompletedSession(cal: TradingCalendar, atMs: number): Session {
@@ -46,14 +46,15 @@ export interface TopUpRange {
  */
 export function topUpRange(
   calendars: CalendarSet,
-  p: { symbols: readonly string[]; timeframes: readonly string[]; lookbackSessions: number; atMs: number },
+  p: { symbols: readonly string[]; timeframes: readonly string[]; lookbackSessions: number; atMs: number; settleMinutes: number | null },
   fetched: FetchedAt,
 ): TopUpRange {
   let windowStart: string | null = null;
   let end: string | null = null;
   let start: string | null = null;
   for (const symbol of p.symbols) {
-    const sessions = lookbackSessions(calendars.forTicker(symbol), p.atMs, p.lookbackSessions);
+    const cal = calendars.forTicker(symbol);
+    const sessions = lookbackSessions(cal, p.atMs, p.lookbackSessions);
     const first = sessions[0]!.date;
     const last = sessions[sessions.length - 1]!.date;
     if (windowStart === null || first < windowStart) windowStart = first;
@@ -62,7 +63,7 @@ export function topUpRange(
       const days = fetched.get(seriesKey(symbol, timeframe));
       const needed = sessions.find((s) => {
         const at = days?.get(s.date);
-        return at === undefined || at < completedAt(s);
+        return at === undefined || at < settleAt(cal, s.day, p.settleMinutes)!;
       });
       if (needed && (start === null || needed.date < start)) start = needed.date;
     }

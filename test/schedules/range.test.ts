@@ -1,7 +1,7 @@
 // The run's range and the spec checks, pure: no server.
 import { describe, expect, it } from 'vitest';
 import { CalendarSet } from '../../src/calendar/index.js';
-import { SETTLE_MS, lastCompletedSession, lookbackSessions, seriesKey, topUpRange } from '../../src/schedules/range.js';
+import { lastCompletedSession, lookbackSessions, seriesKey, topUpRange } from '../../src/schedules/range.js';
 import { cronProblem, isTimeZone, toScheduleSpec } from '../../src/schedules/spec.js';
 
 const cals = new CalendarSet();
@@ -9,14 +9,14 @@ const xnys = cals.get('XNYS');
 const at = (iso: string) => Date.parse(iso);
 
 describe('the sessions a run looks at, from its scheduled time', () => {
-  it('a session counts as completed only from its extended close plus the settle time', () => {
+  it('a session counts as completed from its extended close', () => {
     // Monday 2024-07-08: extended close 20:00 New York = 00:00 UTC on the 9th.
-    expect(lastCompletedSession(xnys, at('2024-07-09T00:14:59Z')).date).toBe('2024-07-05');
-    expect(lastCompletedSession(xnys, at('2024-07-09T00:15:00Z')).date).toBe('2024-07-08');
+    expect(lastCompletedSession(xnys, at('2024-07-08T23:59:59Z')).date).toBe('2024-07-05');
+    expect(lastCompletedSession(xnys, at('2024-07-09T00:00:00Z')).date).toBe('2024-07-08');
     // Saturday: Friday's session.
     expect(lastCompletedSession(xnys, at('2024-07-06T15:00:00Z')).date).toBe('2024-07-05');
     // The early close of 2024-07-03 ends extended hours at 17:00 New York.
-    expect(lastCompletedSession(xnys, at('2024-07-03T21:15:00Z')).date).toBe('2024-07-03');
+    expect(lastCompletedSession(xnys, at('2024-07-03T21:00:00Z')).date).toBe('2024-07-03');
   });
 
   it('looks back over sessions, skipping the holiday and the weekend', () => {
@@ -26,7 +26,8 @@ describe('the sessions a run looks at, from its scheduled time', () => {
 });
 
 describe('topUpRange', () => {
-  const p = { symbols: ['AAPL', 'MSFT'], timeframes: ['1d'], lookbackSessions: 3, atMs: at('2024-07-09T00:30:00Z') };
+  // Default settle (COVERAGE_SETTLE_MINUTES unset): final once fetched from 11:00 New York the next day.
+  const p = { symbols: ['AAPL', 'MSFT'], timeframes: ['1d'], lookbackSessions: 3, atMs: at('2024-07-09T00:30:00Z'), settleMinutes: null };
   const fetched = (entries: [string, string, string][]) => {
     const m = new Map<string, Map<string, number>>();
     for (const [sym, day, when] of entries) {
@@ -45,18 +46,21 @@ describe('topUpRange', () => {
     const late = '2024-07-20T00:00:00Z';
     const all = (sym: string): [string, string, string][] => ['2024-07-03', '2024-07-05', '2024-07-08'].map((d) => [sym, d, late]);
     expect(topUpRange(cals, p, fetched([...all('AAPL'), ...all('MSFT')])).range).toBeNull();
-    // MSFT's 07-05 was fetched during its own session (partial): that is where the range starts.
-    const partial = fetched([...all('AAPL'), ['MSFT', '2024-07-03', late], ['MSFT', '2024-07-05', '2024-07-05T18:00:00Z'], ['MSFT', '2024-07-08', late]]);
-    expect(topUpRange(cals, p, partial).range).toEqual({ start: '2024-07-05', end: '2024-07-08' });
-    // Fetched exactly at the settle time of 07-08 (00:15 UTC on the 9th): final.
-    const settled = new Date(at('2024-07-09T00:00:00Z') + SETTLE_MS).toISOString();
-    const edge = fetched([...all('AAPL'), ['MSFT', '2024-07-03', late], ['MSFT', '2024-07-05', late], ['MSFT', '2024-07-08', settled]]);
+    // MSFT's 07-05 was fetched that evening, before 11:00 New York on the 6th: not final, the range starts there.
+    const early = fetched([...all('AAPL'), ['MSFT', '2024-07-03', late], ['MSFT', '2024-07-05', '2024-07-06T01:00:00Z'], ['MSFT', '2024-07-08', late]]);
+    expect(topUpRange(cals, p, early).range).toEqual({ start: '2024-07-05', end: '2024-07-08' });
+    // Fetched exactly at 11:00 New York the next day (15:00 UTC in summer): final.
+    const edge = fetched([...all('AAPL'), ['MSFT', '2024-07-03', late], ['MSFT', '2024-07-05', '2024-07-06T15:00:00Z'], ['MSFT', '2024-07-08', late]]);
     expect(topUpRange(cals, p, edge).range).toBeNull();
+    // COVERAGE_SETTLE_MINUTES=15: 15 minutes after the extended close is enough.
+    const quick = fetched([...all('AAPL'), ['MSFT', '2024-07-03', late], ['MSFT', '2024-07-05', '2024-07-06T00:15:00Z'], ['MSFT', '2024-07-08', late]]);
+    expect(topUpRange(cals, { ...p, settleMinutes: 15 }, quick).range).toBeNull();
+    expect(topUpRange(cals, { ...p, settleMinutes: 16 }, quick).range).toEqual({ start: '2024-07-05', end: '2024-07-08' });
   });
 
   it('a crypto symbol beside a stock: the range ends at the later calendar', () => {
     const r = topUpRange(cals, { ...p, symbols: ['AAPL', 'X:BTCUSD'], atMs: at('2024-07-07T12:00:00Z') }, new Map());
-    // AAPL: 07-02, 07-03, 07-05 (the 4th a holiday); BTC: 07-04..07-06 (Sunday's day not over at 08:00 New York).
+    // AAPL: 07-02, 07-03, 07-05 (the 4th a holiday); BTC: 07-04..07-06 (Sunday not over at 08:00 New York).
     expect(r.range).toEqual({ start: '2024-07-02', end: '2024-07-06' });
   });
 });
