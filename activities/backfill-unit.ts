@@ -4,7 +4,7 @@ import { parseDateToDay, parseTimeframe, type Page, type ResumeCursor } from '..
 import { claimUnit, completeUnit, noteUnitError, type UnitTotals } from '../src/db/unit-attempt.js';
 import { seriesId } from '../src/db/series.js';
 import { createPageWriter } from '../src/db/write-page.js';
-import { describeViolations, inspectPage, type UnitScope } from '../src/coverage/inspect-page.js';
+import { describeViolations, inspectPage, type InspectedPage, type UnitScope } from '../src/coverage/inspect-page.js';
 import { writeCoverage } from '../src/db/coverage-write.js';
 import { noDays } from '../src/coverage/day-facts.js';
 import { jobValidationMode } from '../src/db/job-validation.js';
@@ -24,6 +24,9 @@ import type { Timeframe } from '../src/polygon/timeframes.js';
 import type { Pool } from '../src/db/pool.js';
 
 const PROGRESS_RETRY_DELAY = '1s';
+
+/** A page as stored without validation or ledger rows (INGEST_COVERAGE=false, measurement only). */
+const unchecked = (page: Page): Pick<InspectedPage, 'violations' | 'bars'> & { coverage: undefined } => ({ violations: [], bars: page.bars, coverage: undefined });
 
 export interface UnitInput {
   jobId: string;
@@ -55,6 +58,8 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
   const deadlineSeconds = config.UNIT_DEADLINE_SECONDS;
   const writePage = createPageWriter(pool);
   const calendars = new CalendarSet();
+  // INGEST_COVERAGE=false exists to measure what validation and the ledger cost (bench ledger-cost).
+  const ledger = config.INGEST_COVERAGE !== false;
 
   /**
    * Fetches every page of one symbol x timeframe and writes each one with its cursor in a single
@@ -138,7 +143,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
           next.catch(() => undefined);
           const t0 = performance.now();
           const page = r.value;
-          const { violations, bars, coverage } = inspectPage(page, after, scope);
+          const { violations, bars, coverage } = ledger ? inspectPage(page, after, scope) : unchecked(page);
           if (violations.length > 0) metrics.validationViolations(violations);
           if (strict && violations.length > 0) {
             // Listed for /issues, but none of the page is stored: the job asked for clean data only.

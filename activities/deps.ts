@@ -11,7 +11,8 @@ export interface ActivityDeps {
   polygon: PolygonClient;
   /** Already wired into `polygon` as its beforeRequest hook; here for activities that call Polygon otherwise. */
   limiter: RateLimiter;
-  config: Pick<Config, 'UNIT_DEADLINE_SECONDS' | 'UNIT_HEARTBEAT_TIMEOUT_SECONDS'> & Partial<Pick<Config, 'COVERAGE_SETTLE_MINUTES'>>;
+  /** INGEST_COVERAGE is optional: absent means on (it is a measurement switch, see src/config.ts). */
+  config: Pick<Config, 'UNIT_DEADLINE_SECONDS' | 'UNIT_HEARTBEAT_TIMEOUT_SECONDS'> & Partial<Pick<Config, 'COVERAGE_SETTLE_MINUTES' | 'INGEST_COVERAGE'>>;
   logger: Logger;
   metrics: IngestMetrics;
 }

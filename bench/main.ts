@@ -20,6 +20,7 @@ import { startPollers, type PollResult } from './status-latency.js';
 import { RateSampler, type RateResult } from './rate-limit.js';
 import { hotPath } from './hotpath.js';
 import { requestsPerUnit } from './requests-per-unit.js';
+import { measureValidation } from './validate.js';
 import { renderTable, renderMarkdown, writeReport, type Report } from './report.js';
 import { summarizeProfiles, profilesIn, renderProfile, hrUs } from './profile.js';
 import { fmt, max, median, sleep } from './stats.js';
@@ -44,7 +45,7 @@ const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
-const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit'] as const;
+const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
 const ONLY = option('only')
   ?.split(',')
@@ -518,6 +519,61 @@ async function main() {
       const r = await requestsPerUnit(stack.sim.url, SIM_KEY);
       rows.push(...r.rows);
       report.details.requestsPerUnit = r.details;
+    }
+
+    // -------------------------------------------------------------------------------------------
+    // figure ledger-cost (issue 12): the product's large job with validation and the coverage ledger
+    // (the default) and without them (worker INGEST_COVERAGE=false, a switch for this measurement
+    // only), alternating which goes first, each on a freshly started worker after a warm-up job.
+    // Cost = 1 - with/without, per pair, then the median of the pairs.
+    if (want('ledger-cost')) {
+      if (!ds) await warm(stack, 'ledger-cost job', largeReq);
+      const modes = { on: {}, off: { INGEST_COVERAGE: 'false' } } as const;
+      const runsBy: Record<'on' | 'off', JobMeasure[]> = { on: [], off: [] };
+      const pairs: number[] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        const order: Array<'on' | 'off'> = run % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
+        const rates: Partial<Record<'on' | 'off', number>> = {};
+        for (const mode of order) {
+          await stack.startWorker({ ...modes[mode] });
+          await measureJob(stack, { ...largeReq, symbols: largeReq.symbols.slice(0, 2), start_date: '2022-12-01', end_date: '2022-12-09' }, { countRows: false });
+          await stack.admin.query('TRUNCATE bars, coverage_days');
+          await stack.admin.query('CHECKPOINT');
+          const m = await measureJob(stack, largeReq);
+          const ledgerRows = Number((await stack.admin.query<{ n: string }>('SELECT count(*) AS n FROM coverage_days')).rows[0]!.n);
+          runsBy[mode].push(m);
+          rates[mode] = rate(m.inserted, m.wallMs);
+          log(`run ${run}: ledger ${mode}: ${m.status}, ${fmt(m.inserted)} new bars in ${fmt(m.wallMs / 1000)} s = ${fmt(rates[mode]!)} bars/s; ${ledgerRows} ledger rows; cpu ${cpuLine(m.cpu)}`);
+          if (m.status !== 'completed') report.errors.push(`ledger-cost ${mode} job ${m.jobId} ended ${m.status}`);
+          if ((mode === 'on') !== ledgerRows > 0) report.errors.push(`ledger-cost ${mode}: ${ledgerRows} ledger rows after the job (the switch did not take)`);
+        }
+        pairs.push(1 - rates.on! / rates.off!);
+      }
+      await stack.startWorker();
+      const bps = (ms: JobMeasure[]) => ms.map((m) => rate(m.inserted, m.wallMs));
+      const perBar = (ms: JobMeasure[], k: string) => median(ms.map((m) => ((m.cpu.ms[k] ?? NaN) / m.inserted) * 1000));
+      const cost = median(pairs);
+      const job = `${largeReq.symbols.length} sym x ${largeReq.timeframes} ${largeReq.start_date}..${largeReq.end_date}, c=${LARGE_CONCURRENCY}`;
+      rows.push({ fig: 'ledger-cost', metric: `product ingest with validation + coverage ledger (default; ${job})`, value: median(bps(runsBy.on)), unit: 'new bars/s', runs: bps(runsBy.on) });
+      rows.push({ fig: 'ledger-cost', metric: '  same job without them (worker INGEST_COVERAGE=false, measurement only)', value: median(bps(runsBy.off)), unit: 'new bars/s', runs: bps(runsBy.off) });
+      rows.push({
+        fig: 'ledger-cost',
+        metric: `  ingest cost of ledger + validation: 1 - with/without (median of ${pairs.length} same-run pairs, order alternating)`,
+        value: cost * 100,
+        unit: '%',
+        aim: '<= 5%',
+        met: cost <= 0.05,
+        runs: pairs.map((x) => x * 100),
+      });
+      for (const k of ['worker', 'postgres']) {
+        rows.push({ fig: 'ledger-cost', metric: `  ${k} CPU per bar, with / without: ${fmt(perBar(runsBy.on, k), 2)} / ${fmt(perBar(runsBy.off, k), 2)}`, value: perBar(runsBy.on, k) - perBar(runsBy.off, k), unit: 'us/bar more', runs: [] });
+      }
+      const v = measureValidation('AAPL', '2023-01-01', '2023-03-31', 15);
+      const pe = v.parseNs + v.encodeNs;
+      rows.push({ fig: 'ledger-cost', metric: `  validation CPU per bar, 1 thread, fastest of 15 rounds (bench/validate.ts; parse ${fmt(v.parseNs, 0)} + encode ${fmt(v.encodeNs, 0)} ns/bar beside it)`, value: v.validateNs, unit: 'ns/bar', ratio: v.validateNs / pe, ratioOf: 'parse+encode', runs: [] });
+      rows.push({ fig: 'ledger-cost', metric: '  validation + ledger day facts per page (inspectPage), 1 thread', value: v.inspectNs, unit: 'ns/bar', ratio: v.inspectNs / pe, ratioOf: 'parse+encode', runs: [] });
+      otherLoad('ledger-cost', [...runsBy.on, ...runsBy.off].map((m) => m.cpu));
+      report.details.ledgerCost = { on: runsBy.on.map(slim), off: runsBy.off.map(slim), pairs, validation: v };
     }
 
     // -------------------------------------------------------------------------------------------

@@ -67,6 +67,13 @@ const schema = z.object({
   /** Loopback port of the SDK's own exporter, which /metrics merges in; a free one when unset. */
   WORKER_SDK_METRICS_PORT: int(1, 65_535).optional(),
 
+  /**
+   * For measurement only (the bench's ledger-cost figure): `false` skips validation and the coverage
+   * ledger on ingest, so their cost can be measured against the product without them. A worker
+   * running with it off stores bars the ledger never hears of; never set it in production.
+   */
+  INGEST_COVERAGE: bool.default(true),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLYGON_SIM: bool.optional(),
 });

@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { useTestDatabase } from '../helpers/env.js';
 import { TEST_POLYGON_KEY } from '../helpers/worker.js';
-import { createBackfillUnit, type UnitInput } from '../../activities/backfill-unit.js';
+import { createBackfillUnit, type UnitInput, type UnitResult } from '../../activities/backfill-unit.js';
 import { initJob } from '../../src/db/init-job.js';
 import { claimUnit } from '../../src/db/unit-attempt.js';
 import { createRateLimiter } from '../../src/db/rate-limiter.js';
@@ -30,7 +30,7 @@ describe('backfillUnit in MockActivityEnvironment', () => {
   afterAll(() => sim?.close());
 
   /** A one-unit job (AAPL 1m) and the activity, whose Polygon client calls `beforeRequest(n)` before its n-th request. */
-  async function setUp(beforeRequest: (n: number, signal?: AbortSignal) => Promise<void>) {
+  async function setUp(beforeRequest: (n: number, signal?: AbortSignal) => Promise<void>, config: { INGEST_COVERAGE?: boolean } = {}) {
     const jobId = randomUUID();
     await initJob(db.pool, {
       jobId,
@@ -58,7 +58,7 @@ describe('backfillUnit in MockActivityEnvironment', () => {
       limiter,
       logger,
       metrics: createIngestMetrics(new Registry()),
-      config: { UNIT_DEADLINE_SECONDS: 120, UNIT_HEARTBEAT_TIMEOUT_SECONDS: 3 },
+      config: { UNIT_DEADLINE_SECONDS: 120, UNIT_HEARTBEAT_TIMEOUT_SECONDS: 3, ...config },
     });
     const input: UnitInput = { jobId, unitNo: 0, symbol: 'AAPL', timeframe: '1m', ...RANGE };
     const unit = async () =>
@@ -115,5 +115,20 @@ describe('backfillUnit in MockActivityEnvironment', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(t.requests()).toBe(requests);
     expect(await t.unit()).toEqual(u);
+  });
+
+  it('INGEST_COVERAGE=false (measurement only) stores every bar and no ledger row; the default writes the ledger', async () => {
+    await db.pool.query('TRUNCATE bars, coverage_days');
+    const ledgerDays = async () =>
+      (await db.pool.query(`SELECT count(*)::int AS n FROM coverage_days cd JOIN series s USING (series_id) WHERE s.symbol = 'AAPL' AND s.timeframe = '1m'`)).rows[0].n as number;
+    const off = await setUp(async () => undefined, { INGEST_COVERAGE: false });
+    const r = (await new MockActivityEnvironment({ heartbeatTimeoutMs: 3_000 }).run(off.backfillUnit, off.input)) as UnitResult;
+    expect(r.barsFetched).toBeGreaterThan(0);
+    expect(await off.stored()).toBe(r.barsFetched);
+    expect(await ledgerDays()).toBe(0);
+    const on = await setUp(async () => undefined);
+    await new MockActivityEnvironment({ heartbeatTimeoutMs: 3_000 }).run(on.backfillUnit, on.input);
+    // 2024-01-08..12: five sessions, each in the ledger.
+    expect(await ledgerDays()).toBe(5);
   });
 });

@@ -23,6 +23,11 @@ describe('loadConfig', () => {
     expect(c.apiKeys).toEqual(['a', 'b', 'c']);
   });
 
+  it('keeps validation and the coverage ledger on unless INGEST_COVERAGE (measurement only) turns them off', () => {
+    expect(loadConfig({}).INGEST_COVERAGE).toBe(true);
+    expect(loadConfig({ INGEST_COVERAGE: 'false' }).INGEST_COVERAGE).toBe(false);
+  });
+
   it.each([
     ['API_PORT', 'eighty'],
     ['API_PORT', '70000'],
@@ -31,6 +36,7 @@ describe('loadConfig', () => {
     ['JOB_DEFAULT_CONCURRENCY', '0'],
     ['POLYGON_PAGE_LIMIT', '50001'],
     ['POLYGON_SIM', 'maybe'],
+    ['INGEST_COVERAGE', 'off'],
   ])('stops on a wrong %s and names it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable}:`));
