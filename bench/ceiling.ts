@@ -81,7 +81,7 @@ export async function plainCopy(dbUrl: string, ds: Dataset, conns: number): Prom
  * series as one unit activity would write them. A job row and one running unit row per series exist
  * first, so that the cursor update inside each page's transaction is the real one.
  */
-export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number): Promise<CeilingRun & { inserted: number }> {
+export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number, opts: { direct?: boolean } = {}): Promise<CeilingRun & { inserted: number }> {
   const pool = createPool({ connectionString: dbUrl, max: conns, applicationName: 'bench-ceiling' });
   const jobId = randomUUID();
   try {
@@ -95,8 +95,9 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number):
        SELECT $1, i - 1, s, t, 'running', 1, 1, now() FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(s, t, i)`,
       [jobId, ds.series.map((s) => s.symbol), ds.series.map((s) => s.timeframe)],
     );
-    // The staged path on every page: the table is empty, so the product would load it directly.
-    const writePage = createPageWriter(pool, { direct: false });
+    // Staged by default, on every page: the table is empty, so the product would load it directly
+    // (`direct: true` measures that: the page writer's fresh-range path).
+    const writePage = createPageWriter(pool, { direct: opts.direct ?? false });
     // Open every connection (and its temp stage) before the clock starts, as a warm worker has.
     const warm = await Promise.all(Array.from({ length: conns }, () => pool.connect()));
     const pids: number[] = [];
