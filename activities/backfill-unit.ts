@@ -153,7 +153,7 @@ export function createBackfillUnit({ pool, polygon, logger, metrics, config, lim
           const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars, fetched: page.bars.length, cursor: page.cursor, coverage }, signal);
           writeMs += performance.now() - t0;
           if (!written.committed) throw superseded(unitNo);
-          metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000 });
+          metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000, path: written.path });
           pages++;
           committedThisAttempt++;
           after = page.cursor;

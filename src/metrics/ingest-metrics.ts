@@ -7,8 +7,12 @@ import { VALIDATION_RULES, type ValidationRule } from '../../workflows/vocabular
  * line at each point). Backed by prom-client instruments on the registry it is given, never a global.
  */
 export interface IngestMetrics {
-  /** A page committed: its bars as fetched and as newly inserted, and how long the write took. */
-  pageWritten(p: { timeframe: string; fetched: number; inserted: number; seconds: number }): void;
+  /**
+   * A page committed: its bars as fetched and as newly inserted, how long the write took, and the
+   * way it went in (src/db/write-page.ts: `direct` into a fresh range, `staged` merge, `fallback`
+   * when a concurrent writer filled the range first).
+   */
+  pageWritten(p: { timeframe: string; fetched: number; inserted: number; seconds: number; path?: string }): void;
   /** One HTTP attempt to Polygon (the client's `onRequest` hook). */
   polygonRequest(info: RequestInfo): void;
   /** Time a request spent waiting for its shared rate-limiter slot (the reservation query included). */
@@ -33,6 +37,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   const fetched = new Counter({ name: 'backfill_bars_fetched_total', help: 'Bars received from Polygon in committed pages', labelNames: ['timeframe'], registers });
   const inserted = new Counter({ name: 'backfill_bars_inserted_total', help: 'Bars newly inserted into Postgres (duplicates excluded)', labelNames: ['timeframe'], registers });
   const write = new Histogram({ name: 'backfill_page_write_seconds', help: 'One page transaction: COPY, insert, cursor update, commit', buckets: WRITE_BUCKETS, registers });
+  const pages = new Counter({ name: 'backfill_pages_written_total', help: 'Committed pages by write path: direct (fresh range), staged (merge), fallback (a concurrent writer came first)', labelNames: ['path'], registers });
   const requests = new Counter({ name: 'backfill_polygon_requests_total', help: 'HTTP attempts to Polygon by endpoint and status', labelNames: ['endpoint', 'status'], registers });
   const requestSeconds = new Histogram({ name: 'backfill_polygon_request_seconds', help: 'Polygon HTTP attempt duration, body included', labelNames: ['endpoint'], buckets: REQUEST_BUCKETS, registers });
   const wait = new Histogram({ name: 'backfill_rate_limiter_wait_seconds', help: 'Time a Polygon request waited for its shared rate-limiter slot', buckets: WAIT_BUCKETS, registers });
@@ -42,7 +47,8 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   const attempts = new Counter({ name: 'backfill_unit_attempts_total', help: 'Unit activity attempts by outcome (completed, or the failure code)', labelNames: ['outcome'], registers });
 
   return {
-    pageWritten({ timeframe, fetched: f, inserted: i, seconds }) {
+    pageWritten({ timeframe, fetched: f, inserted: i, seconds, path }) {
+      if (path) pages.inc({ path });
       fetched.inc({ timeframe }, f);
       inserted.inc({ timeframe }, i);
       write.observe(seconds);

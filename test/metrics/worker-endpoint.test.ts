@@ -35,7 +35,7 @@ describe('worker metrics endpoint', () => {
     const sdk = await fakeSdkExporter('# TYPE temporal_worker_start counter\ntemporal_worker_start{namespace="default"} 1\n');
     const registry = new Registry();
     const m = createIngestMetrics(registry);
-    m.pageWritten({ timeframe: '1d', fetched: 10, inserted: 7, seconds: 0.01 });
+    m.pageWritten({ timeframe: '1d', fetched: 10, inserted: 7, seconds: 0.01, path: 'fallback' });
     m.polygonRequest({ status: 0, ms: 5, bytes: 0, path: '/v2/aggs', kind: 'aggs' });
     m.validationViolations([{ rule: 'high_below_low' }, { rule: 'high_below_low' }]);
     const { url } = await serve({ sdkMetricsUrl: sdk.url, healthy: () => true, registry });
@@ -44,6 +44,7 @@ describe('worker metrics endpoint', () => {
     const s = parseSamples(await res.text());
     expect(total(s, 'backfill_bars_fetched_total', { timeframe: '1d' })).toBe(10);
     expect(total(s, 'backfill_bars_inserted_total', { timeframe: '1d' })).toBe(7);
+    expect(total(s, 'backfill_pages_written_total', { path: 'fallback' })).toBe(1);
     expect(total(s, 'backfill_polygon_requests_total', { endpoint: 'aggs', status: 'no_response' })).toBe(1);
     expect(total(s, 'backfill_validation_violations_total', { rule: 'high_below_low' })).toBe(2);
     expect(total(s, 'temporal_worker_start')).toBe(1);
