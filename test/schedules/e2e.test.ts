@@ -175,6 +175,28 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
     expect((await call('PATCH', `/api/v1/schedules/${id}`, { spec: '* * *' })).status).toBe(400);
   });
 
+  it('a schedule made with `temporal schedule create` is listed and shown by the API; DELETE removes it from Temporal', async () => {
+    const id = `cli-made-${tag}`;
+    const input = { scheduleId: id, symbols: ['NVDA'], timeframes: ['1d'], adjusted: true, lookbackSessions: 3, concurrency: 2 };
+    temporalCli(
+      'schedule', 'create', '--schedule-id', `backfill-schedule-${id}`, '--type', 'TopUpWorkflow', '--task-queue', stack.taskQueue,
+      '--workflow-id', `backfill-schedule-${id}-run`, '--cron', '15 21 * * 1-5', '--time-zone', 'America/New_York', '--input', JSON.stringify(input),
+    );
+    const shown = await call('GET', `/api/v1/schedules/${id}`);
+    expect(shown.status).toBe(200);
+    const v = shown.json as ScheduleView;
+    expect(v).toMatchObject({ id, managed: true, symbols: ['NVDA'], lookback_sessions: 3, concurrency: 2, time_zone: 'America/New_York', paused: false, webhook: null });
+    // Temporal keeps the compiled calendar only: the API shows it as such (21:15, Monday to Friday).
+    expect(v.spec).toMatch(/"hour":\[\{"start":21/);
+    expect(new Date(v.next_runs[0]!).getUTCMinutes()).toBe(15);
+    const listed = await waitFor('the API list to show it', async () =>
+      ((await call('GET', '/api/v1/schedules')).json as { schedules: ScheduleView[] }).schedules.find((s) => s.id === id));
+    expect(listed.symbols).toEqual(['NVDA']);
+    expect((await call('DELETE', `/api/v1/schedules/${id}`)).status).toBe(204);
+    await noSchedule(id);
+    expect((await call('DELETE', `/api/v1/schedules/${id}`)).status).toBe(404);
+  });
+
   it('a schedule backfill over three past evenings runs three jobs, each over its own window', async () => {
     const id = `evenings-${tag}`;
     const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL'], timeframes: ['1d'], spec: 'after_close', lookback_sessions: 3, paused: true });
