@@ -5,6 +5,8 @@
 // backfill over three past evenings runs three jobs, each over its own evening's window. Bad input
 // is a 400 naming the field and creates nothing in Temporal or Postgres.
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -215,8 +217,36 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
       ['2024-07-09', '2024-07-09', 'completed'],
       ['2024-07-10', '2024-07-10', 'completed'],
     ]);
+    // Every run's job is an ordinary BackfillWorkflow child, started with the job's id and workflow id.
+    const child = await stack.client.workflow.getHandle(`backfill-${jobs[1]!.job_id}`).describe();
+    expect([child.type, child.status.name, child.searchAttributes.BackfillScheduleId]).toEqual(['BackfillWorkflow', 'COMPLETED', [id]]);
     const bad = await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-11T12:00:00Z', end: '2024-07-08T12:00:00Z' });
     expect([bad.status, (bad.json as ErrorResponse).error.field]).toEqual([400, 'end']);
     expect((await call('POST', `/api/v1/schedules/nope-${tag}/trigger`)).status).toBe(404);
+  });
+
+  it("a schedule's webhook reaches its runs' jobs (JobSpec.webhook in the child's input)", async () => {
+    // A receiver that accepts anything, so that a job announcing its end is never held up by it.
+    const receiver = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/backfill`;
+    try {
+      const id = `hooked-${tag}`;
+      const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL'], spec: 'after_close', lookback_sessions: 1, paused: true, webhook: { url } });
+      expect([created.status, (created.json as ScheduleView).webhook]).toEqual([201, { url }]);
+      expect((await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-15T12:00:00Z', end: '2024-07-16T12:00:00Z' })).status).toBe(200);
+      const [job] = await waitFor('the run to insert its job', async () => {
+        const rows = await jobsOf(id);
+        return rows.length ? rows : null;
+      });
+      expect([job!.start_date, job!.end_date]).toEqual(['2024-07-15', '2024-07-15']);
+      const history = await stack.client.workflow.getHandle(`backfill-${job!.job_id}`).fetchHistory();
+      const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+      expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ jobId: job!.job_id, webhook: { url }, startDate: '2024-07-15' });
+      // PATCH with null removes it from later runs.
+      expect(((await call('PATCH', `/api/v1/schedules/${id}`, { webhook: null })).json as ScheduleView).webhook).toBeNull();
+    } finally {
+      receiver.close();
+    }
   });
 });
