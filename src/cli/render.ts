@@ -73,6 +73,7 @@ export function renderStatus(s: StatusResponse, style: Style, now: number): stri
     `${label('progress')}${bar((s.progress_pct ?? 0) / 100, 30)} ${pct(s.progress_pct)}`,
     `${label('units')}${unitsPhrase(style, u)}`,
     `${label('bars')}${int(s.total_records_fetched)} fetched · ${int(s.total_records_inserted)} new`,
+    ...(s.sessions_skipped ? [`${label('skipped')}${savedPhrase(s)}`] : []),
     `${label('rate')}${ratePhrase(s)}`,
     `${label('time')}elapsed ${duration(elapsedSeconds(s.started_at ?? s.created_at, s.completed_at, now))}${
       final ? '' : ` · left ${s.paused ? '— (paused)' : duration(s.eta_seconds)}`
@@ -153,6 +154,7 @@ export function renderSummary(s: StatusResponse, style: Style, now: number): str
     `${paint(style, 'bold', `Job ${s.job_id}`)} ${paintStatus(style, s.status)} in ${duration(took)}`,
     `${label('units')}${unitsPhrase(style, u)}`,
     `${label('bars')}${int(s.total_records_fetched)} fetched · ${int(s.total_records_inserted)} new${avg !== null ? ` · ${int(avg)} bars/s average` : ''}`,
+    ...(s.sessions_skipped ? [`${label('skipped')}${savedPhrase(s)}`] : []),
   ];
   const failures = s.failures ?? [];
   if (failures.length) {
@@ -166,4 +168,10 @@ export function renderSummary(s: StatusResponse, style: Style, now: number): str
   }
   if (s.temporal_ui_url) lines.push(`${label('temporal')}${s.temporal_ui_url}`);
   return lines.join('\n');
+}
+
+/** What reprocess "missing" left out: "61 sessions already stored · 2 requests saved". */
+function savedPhrase(s: StatusResponse): string {
+  const saved = s.requests_saved ?? 0;
+  return `${int(s.sessions_skipped ?? 0)} sessions already stored · ${int(saved)} Polygon request${saved === 1 ? '' : 's'} saved`;
 }

@@ -45,6 +45,9 @@ export type StatusResponse = Shape<
   | 'error'
   | 'failures_truncated'
   | 'retry_deadline'
+  | 'reprocess'
+  | 'sessions_skipped'
+  | 'requests_saved'
 > & {
   units?: Partial<UnitCountsJson>;
   failures?: FailureJson[];

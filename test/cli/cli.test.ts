@@ -63,6 +63,19 @@ describe('backfill CLI (in-process, fake API)', () => {
     expect(h.stdout()).toContain('follow it: backfill watch 00000000-0000-4000-8000-000000000001');
   });
 
+  it('passes --reprocess to the API as reprocess, for start and plan alike', async () => {
+    const h = harness();
+    expect(await h.run(...START, '--reprocess', 'all')).toBe(0);
+    expect(JSON.parse(h.requests[0]!.body!)).toMatchObject({ reprocess: 'all' });
+    const p = harness();
+    await p.run('plan', '--symbols', 'AAPL', '--start', '2024-01-02', '--end', '2024-03-28', '--reprocess', 'missing');
+    expect(JSON.parse(p.requests[0]!.body!)).toMatchObject({ reprocess: 'missing', dry_run: true });
+    // Without the flag the API's default applies: the field is not sent.
+    const d = harness();
+    await d.run(...START);
+    expect(JSON.parse(d.requests[0]!.body!)).not.toHaveProperty('reprocess');
+  });
+
   it('prints raw JSON with --json', async () => {
     const h = harness();
     expect(await h.run(...START, '--json')).toBe(0);

@@ -97,6 +97,14 @@ describe('CLI views', () => {
     expect(s).toContain('backfill retry 7cdf8949-5345-4156-8daf-52628b1af7da');
   });
 
+  it('says what reprocess "missing" skipped, and nothing when it skipped nothing', () => {
+    const skipped = status({ status: 'completed', sessions_skipped: 122, requests_saved: 3, completed_at: '2024-05-01T10:00:41Z' });
+    for (const s of [renderStatus(skipped, { enabled: false }, Date.now()), renderSummary(skipped, { enabled: false }, Date.now())]) {
+      expect(s).toMatch(/skipped\s+122 sessions already stored · 3 Polygon requests saved/);
+    }
+    expect(renderStatus(status({ sessions_skipped: 0, requests_saved: 0 }), { enabled: false }, Date.now())).not.toContain('skipped');
+  });
+
   it('maps final statuses to exit codes and tells a retried job from a finished one', () => {
     expect(exitCodeForStatus('completed')).toBe(0);
     expect(exitCodeForStatus('completed_with_errors')).toBe(2);
