@@ -2,6 +2,7 @@
 // fails when a change to workflow code would break determinism for jobs already running.
 //
 //   npx tsx scripts/record-history.ts            # writes test/fixtures/histories/*.json
+//   npx tsx scripts/record-history.ts top-up-run # only the fixtures named (a new one, leaving the others as recorded)
 //
 // Needs Postgres (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres);
 // starts its own Temporal dev server, simulator and worker, and cleans up after itself.
@@ -23,6 +24,8 @@ import { createWorker } from '../src/worker.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startPolygonSim } from '../src/polygon-sim/index.js';
 import { BackfillWorkflow } from '../workflows/backfill.js';
+import { TopUpWorkflow } from '../workflows/top-up.js';
+import { temporalScheduleId, topUpWorkflowIdFor, type TopUpInput } from '../workflows/schedule-messages.js';
 import {
   pauseUpdate,
   progressQuery,
@@ -57,6 +60,10 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
   console.log(`wrote ${OUT_DIR}${name}.json (${history.events?.length} events)`);
 }
 
+/** The fixtures to write: those named on the command line, or all of them. */
+const ONLY = new Set(process.argv.slice(2));
+const wanted = (name: string) => ONLY.size === 0 || ONLY.has(name);
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dbName = `bf_record_${randomBytes(4).toString('hex')}`;
@@ -87,7 +94,7 @@ async function main(): Promise<void> {
     const base = { symbols: ['AAPL', 'NFLX', 'MSFT'], timeframes: ['1d', '1h'], startDate: '2024-05-06', endDate: '2024-05-08', adjusted: true, concurrency: 2 };
 
     // 1. Pause and resume, a not-entitled symbol, the retry window, retryFailed after the fix.
-    {
+    if (wanted('backfill-pause-retry')) {
       const handle = await start({ jobId: randomUUID(), ...base, retryWindowSeconds: 120 });
       await handle.executeUpdate(pauseUpdate);
       await handle.executeUpdate(resumeUpdate);
@@ -99,7 +106,7 @@ async function main(): Promise<void> {
       await save('backfill-pause-retry', handle);
     }
     // 2. Cancellation mid-job.
-    {
+    if (wanted('backfill-cancelled')) {
       sim.setOptions({ latencyMs: 400 });
       const handle = await start({ jobId: randomUUID(), ...base, timeframes: ['1d', '1h', '5m'], retryWindowSeconds: 0 });
       await until('a unit running', async () => (await handle.query(progressQuery)).counts.running > 0);
@@ -107,6 +114,25 @@ async function main(): Promise<void> {
       await handle.cancel();
       await handle.result().catch(() => undefined);
       await save('backfill-cancelled', handle);
+    }
+    // 3. A schedule's run (TopUpWorkflow): plans its range from the scheduled time, inserts the job,
+    //    runs it as the child BackfillWorkflow and waits for it.
+    if (wanted('top-up-run')) {
+      sim.setOptions({ latencyMs: 0 });
+      const id = `record-${randomBytes(3).toString('hex')}`;
+      const input: TopUpInput = { scheduleId: id, symbols: ['AAPL', 'MSFT'], timeframes: ['1d'], adjusted: true, lookbackSessions: 3, concurrency: 2 };
+      const schedule = await client.schedule.create({
+        scheduleId: temporalScheduleId(id),
+        spec: { cronExpressions: ['0 3 1 1 *'], timezone: 'America/New_York' },
+        action: { type: 'startWorkflow', workflowType: TopUpWorkflow, workflowId: topUpWorkflowIdFor(id), taskQueue, args: [input] },
+        state: { paused: true },
+      });
+      await schedule.trigger();
+      const runId = await until('the run', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId ?? false);
+      const handle = client.workflow.getHandle(runId);
+      await handle.result();
+      await save('top-up-run', handle);
+      await schedule.delete();
     }
   } finally {
     worker.shutdown();
