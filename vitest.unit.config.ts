@@ -16,6 +16,7 @@ export const UNIT_TESTS = [
   'test/dashboard/routes.test.ts',
   'test/metrics/worker-endpoint.test.ts',
   'test/metrics/sdk-logs.test.ts',
+  'test/webhooks/safety.test.ts',
 ];
 
 export default defineConfig({

@@ -9,7 +9,7 @@ import { writeCoverage } from '../src/db/coverage-write.js';
 import { noDays } from '../src/coverage/day-facts.js';
 import { jobValidationMode } from '../src/db/job-validation.js';
 import { CalendarSet } from '../src/calendar/index.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, UnitConfig } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { rateLimitWaits } from './rate-limit-wait.js';
 import { toActivityFailure } from './failures.js';
@@ -54,7 +54,14 @@ const superseded = (unitNo: number) =>
     nonRetryable: true,
   });
 
-export function createBackfillUnit({ pool, polygon, logger, metrics, config, limiter }: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics' | 'config' | 'limiter'>) {
+export function createBackfillUnit({
+  pool,
+  polygon,
+  logger,
+  metrics,
+  config,
+  limiter,
+}: Pick<ActivityDeps, 'pool' | 'polygon' | 'logger' | 'metrics' | 'limiter'> & { config: UnitConfig }) {
   const deadlineSeconds = config.UNIT_DEADLINE_SECONDS;
   const writePage = createPageWriter(pool);
   const calendars = new CalendarSet();

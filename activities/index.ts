@@ -5,12 +5,14 @@ import { createUnitStatusActivities } from './unit-status.js';
 import { createSetJobStatus } from './job-status.js';
 import { createLoadRetryState } from './retry-state.js';
 import { createPlanTopUp, type PlanTopUpDeps } from './plan-top-up.js';
+import { createDeliverWebhook } from './webhook.js';
 
 export type { ActivityDeps, UnitSettings } from './deps.js';
 export type { UnitInput, UnitResult, UnitHeartbeat } from './backfill-unit.js';
 export type { InitJobInput, InitJobOutput } from './init-job.js';
 export type { MarkUnitFailedInput } from './unit-status.js';
 export type { LoadRetryStateOutput } from './retry-state.js';
+export type { DeliverWebhookInput, DeliverWebhookOutput } from './webhook.js';
 
 /**
  * Every activity of BackfillWorkflow, closed over the worker's dependencies. Workflows type their
@@ -23,6 +25,7 @@ export function createActivities(deps: ActivityDeps & { config: ActivityDeps['co
     backfillUnit: createBackfillUnit(deps),
     setJobStatus: createSetJobStatus(deps),
     loadRetryState: createLoadRetryState(deps),
+    deliverWebhook: createDeliverWebhook(deps),
     ...createUnitStatusActivities(deps),
     planTopUp: createPlanTopUp(deps),
   };

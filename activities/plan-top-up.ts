@@ -54,6 +54,7 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
         scheduleId: input.scheduleId,
         // Within the range, only what the ledger does not hold as final is fetched.
         reprocess: 'missing',
+        webhookUrl: input.webhook?.url ?? null,
       });
       logger.info({ scheduleId: input.scheduleId, scheduledAt: input.scheduledAt, jobId: job.jobId, range }, 'schedule run: job planned');
       return {

@@ -73,6 +73,20 @@ const schema = z.object({
    * running with it off stores bars the ledger never hears of; never set it in production.
    */
   INGEST_COVERAGE: bool.default(true),
+  /**
+   * Completion webhooks. WEBHOOK_SECRET (a Standard Webhooks `whsec_` secret) signs every endpoint;
+   * unset, each endpoint gets its own generated secret, shown once when a job or schedule first
+   * names it and stored sealed under WEBHOOK_SECRETS_KEY (32 bytes, base64 or hex) when that is set.
+   */
+  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 base64 bytes').optional(),
+  WEBHOOK_SECRETS_KEY: z
+    .string()
+    .refine((v) => decodeKey(v) !== null, 'must be 32 bytes, as 64 hex digits or base64')
+    .optional(),
+  /** A delivery is retried (timeouts, connection errors, 408, 429, 5xx) for this long, then marked failed. */
+  WEBHOOK_RETRY_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  /** Allows endpoints on private, loopback and link-local addresses (the dev stack and tests set it). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLYGON_SIM: bool.optional(),
@@ -80,13 +94,23 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export interface Config extends Omit<Env, 'POLYGON_API_KEY' | 'MASSIVE_API_KEY' | 'POLYGON_RATE_LIMIT_RPM' | 'API_KEYS'> {
+/** A 32-byte key written as 64 hex digits or as base64; null when it is neither. */
+function decodeKey(v: string): Buffer | null {
+  const b = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+  return b.length === 32 ? b : null;
+}
+
+export interface Config extends Omit<Env, 'POLYGON_API_KEY' | 'MASSIVE_API_KEY' | 'POLYGON_RATE_LIMIT_RPM' | 'API_KEYS' | 'WEBHOOK_SECRET' | 'WEBHOOK_SECRETS_KEY'> {
   /** The Polygon key, from POLYGON_API_KEY or MASSIVE_API_KEY. Never log or return it. */
   polygonApiKey: string | undefined;
   /** True when POLYGON_BASE_URL points at the real Polygon/Massive API. */
   polygonIsReal: boolean;
   POLYGON_RATE_LIMIT_RPM: number;
   apiKeys: string[];
+  /** WEBHOOK_SECRET. Never log, store or return it. */
+  webhookSecret: string | undefined;
+  /** WEBHOOK_SECRETS_KEY, decoded: seals generated endpoint secrets in Postgres. */
+  webhookSealKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -111,13 +135,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const polygonApiKey = e.POLYGON_API_KEY ?? e.MASSIVE_API_KEY;
   // The free plan allows 5 requests/minute; the simulator is unlimited unless asked otherwise.
   const rpm = e.POLYGON_RATE_LIMIT_RPM ?? (polygonIsReal ? 5 : 0);
-  const { POLYGON_API_KEY: _a, MASSIVE_API_KEY: _b, API_KEYS, ...rest } = e;
+  const { POLYGON_API_KEY: _a, MASSIVE_API_KEY: _b, API_KEYS, WEBHOOK_SECRET, WEBHOOK_SECRETS_KEY, ...rest } = e;
   return {
     ...rest,
     polygonApiKey,
     polygonIsReal,
     POLYGON_RATE_LIMIT_RPM: rpm,
     apiKeys: (API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+    webhookSecret: WEBHOOK_SECRET,
+    webhookSealKey: WEBHOOK_SECRETS_KEY === undefined ? undefined : decodeKey(WEBHOOK_SECRETS_KEY)!,
   };
 }
 

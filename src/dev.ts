@@ -165,6 +165,12 @@ async function run(
     say(`using Polygon at ${config.POLYGON_BASE_URL} (rate limit ${config.POLYGON_RATE_LIMIT_RPM || 'unlimited'} requests/min)`);
   }
 
+  // Local receivers (a webhook on localhost) are the point of a dev stack; production refuses them.
+  if (env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === undefined) {
+    env.WEBHOOK_ALLOW_PRIVATE_NETWORKS = 'true';
+    say('WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: webhooks may go to localhost and private addresses (dev only)');
+  }
+
   const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
   for (const [name, file] of [
     ['worker', 'src/worker.ts'],

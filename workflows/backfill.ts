@@ -37,7 +37,10 @@ export async function BackfillWorkflow(input: BackfillInput): Promise<Progress> 
       if ((await job.runUnits()) === 'continue') break;
       if (!(await job.settle())) continue;
       const outcome = job.publishOutcome();
-      if (outcome.write) await outcome.write;
+      if (outcome.write) {
+        await outcome.write;
+        await job.announce();
+      }
       if (!outcome.waitForRetries) return await closed(job);
       const waited = await job.waitForRetries();
       if (waited === 'continue') break;

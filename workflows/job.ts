@@ -13,11 +13,12 @@ import {
 } from '@temporalio/workflow';
 import type { BackfillActivities } from '../activities/index.js';
 import type { BackfillInput, FailureCode, JobStatus, Progress, RetryRequest, RetryResult, UnitRef } from './messages.js';
-import { PERMANENT_FAILURE_CODES, isJobWideFailure, type UnitTimeouts } from './vocabulary.js';
+import { PERMANENT_FAILURE_CODES, isFinalJobStatus, isJobWideFailure, type UnitTimeouts } from './vocabulary.js';
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from './search-attributes.js';
 import { JobState } from './state.js';
 import { describeFailure } from './failure.js';
 import { selectFailed, unitActivityId, unitRef, validateRetryRequest } from './units.js';
+import { announceOutcome } from './webhook.js';
 
 /** Used when a run somehow lacks the timing initJob reports (it never should). */
 const DEFAULT_TIMEOUTS: UnitTimeouts = { unitDeadlineSeconds: 3_600, heartbeatTimeoutSeconds: 30 };
@@ -201,6 +202,8 @@ export class BackfillJob {
         endDate: input.endDate,
         adjusted: input.adjusted,
         concurrency: this.concurrency,
+        // Only when set: histories recorded before webhooks keep their exact initJob input.
+        ...(input.webhook ? { webhook: input.webhook } : {}),
       });
       state.settings = r.settings;
       state.startedAt = r.startedAt;
@@ -210,6 +213,7 @@ export class BackfillJob {
       // Only a bad request (e.g. an unknown timeframe) gets here: the job cannot start at all.
       state.stage = 'finishing';
       await this.setStatus('failed', describeFailure(err).message);
+      await this.announce();
       return false;
     }
   }
@@ -341,6 +345,15 @@ export class BackfillJob {
     return { write: this.setStatus(outcome, error), waitForRetries };
   }
 
+  /**
+   * After publishOutcome's write: tells the job's webhook (if any) the status it just reached. A job
+   * that reopens for a retry and ends again announces its new outcome as a new event.
+   */
+  async announce(): Promise<void> {
+    const { status } = this.state;
+    if (isFinalJobStatus(status)) await announceOutcome(this.jobId, this.input.webhook, status);
+  }
+
   private retryDeadlineFromNow(): string {
     return new Date(Date.now() + this.input.retryWindowSeconds * 1000).toISOString();
   }
@@ -388,6 +401,7 @@ export class BackfillJob {
       state.running.clear();
       state.cancelled += n;
       this.publish('cancelled');
+      await this.announce();
     });
   }
 

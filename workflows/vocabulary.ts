@@ -83,3 +83,16 @@ export interface UnitTimeouts {
  */
 export const COVERAGE_STATES = ['complete', 'no_bars', 'closed', 'not_fetched', 'suspect'] as const;
 export type CoverageState = (typeof COVERAGE_STATES)[number];
+
+/** What a completion webhook announces: one event per final job status, `backfill.<status>`. */
+export const WEBHOOK_EVENTS = ['backfill.completed', 'backfill.completed_with_errors', 'backfill.failed', 'backfill.cancelled'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const webhookEventFor = (status: FinalJobStatus): WebhookEvent => `backfill.${status}`;
+
+/** A delivery is `pending` while attempts may still be made, then `delivered` (a 2xx) or `failed`. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** Why a delivery stopped for good: a final answer (4xx but 408/429, a redirect, a refused address), WEBHOOK_RETRY_HOURS spent, no secret to sign with. */
+export const WEBHOOK_FINAL_FAILURES = ['webhook_rejected', 'webhook_retries_exhausted', 'webhook_no_secret'] as const;
+export type WebhookFinalFailure = (typeof WEBHOOK_FINAL_FAILURES)[number];

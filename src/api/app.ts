@@ -22,6 +22,7 @@ import { coverageRoutes } from './routes/coverage.js';
 import { vocabularyRoutes } from './routes/vocabulary.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { createScheduleSchemas } from './schedule-schemas.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { createRequestSchemas } from './schemas.js';
 import { nyDateOf } from './dates.js';
 import { DEFAULT_TEMPORAL_TIMEOUTS, createWorkflows } from './temporal.js';
@@ -52,6 +53,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     defaultConcurrency: Math.min(config.JOB_DEFAULT_CONCURRENCY, config.JOB_MAX_CONCURRENCY),
     today: () => nyDateOf(now()),
     pageLimit: config.POLYGON_PAGE_LIMIT,
+    allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
   };
   const schemas = createRequestSchemas(limits);
 
@@ -85,6 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', controlRoutes(svc, schemas));
   app.route('/', vocabularyRoutes());
   app.route('/', scheduleRoutes(svc, createScheduleSchemas(limits)));
+  app.route('/', webhookRoutes(svc));
   mountDocs(app, { secured: config.apiKeys.length > 0, version: API_VERSION });
   app.route('/', createDashboardRoutes());
 

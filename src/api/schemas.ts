@@ -8,6 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
+import { webhookRegistration, webhookTargetOf } from './webhook-schemas.js';
 import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
 
 export const MAX_TIMEFRAMES = 16;
@@ -25,6 +26,8 @@ export interface RequestLimits {
   today: () => string;
   /** POLYGON_PAGE_LIMIT: a timeframe whose one bar needs more base bars than this is refused. */
   pageLimit: number;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: webhook URLs may name private, loopback and link-local addresses. */
+  allowPrivateWebhooks?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,6 +151,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       reprocess: reprocessMode.default('missing'),
       force: force.default(false),
       dry_run: dryRun.default(false),
+      webhook: webhookTargetOf(limits.allowPrivateWebhooks ?? false).optional(),
       },
       expected('a JSON object'),
     )
@@ -291,6 +295,7 @@ export const backfillStarted = z
         rate_limit_rpm: z.number().int().nullable().openapi({ description: 'POLYGON_RATE_LIMIT_RPM; null when unlimited' }),
       })
       .openapi({ description: 'What the job will ask of Polygon (a coarse estimate until a planner exists)' }),
+    webhook: webhookRegistration.optional().openapi({ description: 'Present when the job names a webhook' }),
   })
   .openapi('BackfillStarted');
 

@@ -46,6 +46,7 @@ export function inputForJob(job: JobRow, config: Pick<Config, 'JOB_RETRY_WINDOW_
     adjusted: job.adjusted,
     concurrency: job.concurrency,
     retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
+    ...(job.webhook ? { webhook: { url: job.webhook.url } } : {}),
     ...(retry ? { retry } : {}),
   };
 }

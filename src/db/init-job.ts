@@ -14,6 +14,8 @@ export interface InitJobParams {
   endDate: string;
   adjusted: boolean;
   concurrency: number;
+  /** A job started without the API (a schedule's run) records its endpoint here. */
+  webhook?: { url: string };
 }
 
 export interface InitJobResult {
@@ -31,10 +33,10 @@ export async function initJob(pool: Pool, p: InitJobParams): Promise<InitJobResu
   const unitsTotal = p.symbols.length * p.timeframes.length;
   return withTransaction(pool, async (c) => {
     await c.query(
-      `INSERT INTO jobs (job_id, workflow_id, symbols, timeframes, start_date, end_date, adjusted, concurrency, units_total)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO jobs (job_id, workflow_id, symbols, timeframes, start_date, end_date, adjusted, concurrency, units_total, webhook_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (job_id) DO NOTHING`,
-      [p.jobId, p.workflowId, p.symbols, p.timeframes, p.startDate, p.endDate, p.adjusted, p.concurrency, unitsTotal],
+      [p.jobId, p.workflowId, p.symbols, p.timeframes, p.startDate, p.endDate, p.adjusted, p.concurrency, unitsTotal, p.webhook?.url ?? null],
     );
     await ensureSeries(c, p.symbols, p.canonical, p.adjusted);
     await c.query(

@@ -22,6 +22,8 @@ export interface NewJob {
   scheduleId?: string | null;
   /** What the job fetches of its range (default `missing`: only what the ledger does not hold as final). */
   reprocess?: ReprocessMode;
+  /** The endpoint told of the job's outcome (its secret is not here: see src/webhooks/secrets.ts). */
+  webhookUrl?: string | null;
 }
 
 export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: false; job: JobRow };
@@ -34,8 +36,8 @@ export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: fals
 export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobResult> {
   const { rows } = await db.query<JobRow>(
     `INSERT INTO jobs (job_id, workflow_id, idempotency_key, request_fingerprint, status, symbols, timeframes,
-                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id, reprocess)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id, reprocess, webhook_url)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -53,6 +55,7 @@ export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobRe
       job.validation ?? 'record',
       job.scheduleId ?? null,
       job.reprocess ?? 'missing',
+      job.webhookUrl ?? null,
     ],
   );
   if (rows[0]) return { inserted: true, job: rows[0] };

@@ -15,6 +15,8 @@ export interface JobRow extends JobSpec {
   status: JobStatusValue;
   /** What the job fetches of its range (migration 007). */
   reprocess: ReprocessMode;
+  /** The schedule whose run started the job (migration 009); null for a job started by a request. */
+  scheduleId?: string | null;
   unitsTotal: number;
   error: string | null;
   createdAt: Date;
@@ -28,7 +30,9 @@ export const JOB_COLUMNS = `
   request_fingerprint AS "requestFingerprint", status, symbols, timeframes,
   start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency, reprocess,
   units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
-  completed_at AS "completedAt", updated_at AS "updatedAt"`;
+  completed_at AS "completedAt", updated_at AS "updatedAt",
+  schedule_id AS "scheduleId",
+  CASE WHEN webhook_url IS NULL THEN NULL ELSE json_build_object('url', webhook_url) END AS webhook`;
 
 export async function getJob(db: Queryable, jobId: string): Promise<JobRow | null> {
   const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE job_id = $1`, [jobId]);

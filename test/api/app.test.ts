@@ -93,6 +93,8 @@ describe('health, readiness, docs', () => {
         '/api/v1/schedules/{id}/unpause',
         '/api/v1/schedules/{id}/trigger',
         '/api/v1/schedules/{id}/backfill',
+        '/api/v1/backfill/{job_id}/webhooks',
+        '/api/v1/backfill/{job_id}/webhooks/{delivery_id}/redeliver',
       ].sort(),
     );
     const schemas = json.components!.schemas as Record<string, SchemaObject>;

@@ -44,6 +44,8 @@ export function workerEnv(o: WorkerEnvOptions): Record<string, string> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     // Any free port: parallel test files (and engineers) run several workers on one host.
     WORKER_METRICS_PORT: '0',
+    // Test webhook receivers listen on loopback, which production refuses.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     ...o.configOverrides,
   };
 }

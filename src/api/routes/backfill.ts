@@ -17,6 +17,7 @@ import { planBackfill } from '../../planner/plan.js';
 import { heldLookup } from '../held.js';
 import { recentThroughput } from '../../db/recent-throughput.js';
 import { backfillPlan, planJson } from '../plan-schema.js';
+import { registerEndpoint } from '../../webhooks/secrets.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -87,10 +88,15 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         unitsTotal: params.symbols.length * params.timeframes.length,
         validation: params.validation,
         reprocess: params.reprocess,
+        webhookUrl: params.webhook?.url ?? null,
       });
       if (!inserted && job.requestFingerprint !== fingerprint) {
         throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
       }
+
+      // Before the start (the delivery activity reads the secret), after the job exists: only the
+      // request that first names an endpoint sees its generated secret.
+      const webhook = job.webhook ? { url: job.webhook.url, ...(await registerEndpoint(svc.pool, svc.config, job.webhook.url)) } : undefined;
 
       // A replay re-issues the start while the job is still pending: the first attempt may have died
       // between the insert and the start. Once the workflow has run, the row has moved on.
@@ -112,7 +118,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
 
       if (!inserted) c.header('Idempotent-Replayed', 'true');
       c.get('logger').info({ job_id: job.jobId, units: job.unitsTotal, replay: !inserted }, inserted ? 'job started' : 'job replayed');
-      return c.json(startedJson(svc, job, !inserted, estimate), 202);
+      return c.json({ ...startedJson(svc, job, !inserted, estimate), ...(webhook ? { webhook: { url: webhook.url, secret_source: webhook.source, secret: webhook.secret } } : {}) }, 202);
     },
   );
 
@@ -156,6 +162,7 @@ function fingerprintOf(p: BackfillParams): string {
     p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency,
     ...(p.validation === 'strict' ? ['strict'] : []),
     ...(p.reprocess === 'all' ? ['reprocess:all'] : []),
+    ...(p.webhook ? [{ webhook: p.webhook.url }] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

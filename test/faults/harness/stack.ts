@@ -38,6 +38,8 @@ export const FAST_DEFAULTS: Record<string, string> = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: '8',
   // Scenarios run several workers on one host: each takes any free metrics port.
   WORKER_METRICS_PORT: '0',
+  // Scenario webhook receivers listen on loopback, which production refuses.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
 };
 
 export interface HttpAnswer<T = Record<string, unknown>> {
