@@ -3,8 +3,8 @@
 // from the job's unit row and from the series browser. Every cell's state must be the API's state
 // for that date (weekend and Independence Day closed, the gap no_bars, the bad day suspect, dates
 // before the job not_fetched), the legend lists every state of the vocabulary, and a day's tooltip
-// gives its date, state and bars. The picture goes to .artifacts/ and, on request or when missing,
-// to docs/coverage-heatmap.png (UPDATE_DOCS=1).
+// gives its date, state and bars; a later job's dates fill in on the open page without a reload. The
+// picture goes to .artifacts/ and, on request or when missing, to docs/coverage-heatmap.png (UPDATE_DOCS=1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,20 @@ describe('coverage heat-map in Chromium', () => {
     await page.screenshot({ path: shot });
     const docs = `${ROOT}docs/coverage-heatmap.png`;
     if (process.env.UPDATE_DOCS === '1' || !existsSync(docs)) copyFileSync(shot, docs);
+
+    // New data shows without a reload: a job over the dates never fetched turns them complete on
+    // the open page (the dashboard's poller asks for the range again and redraws what changed).
+    const more = await apiJson<{ job_id: string }>('/api/v1/backfill', {
+      method: 'POST',
+      body: JSON.stringify({ symbols: [TICKER], timeframes: ['1d'], start_date: '2024-06-24', end_date: '2024-06-28' }),
+    });
+    await expect
+      .poll(async () => (await apiJson<JobStatusResponse>(`/api/v1/backfill/status/${more.job_id}`)).status, { timeout: 60_000, interval: 250 })
+      .toBe('completed');
+    await page.waitForFunction(() => document.querySelector('#hm-grid .hm-cell[data-date="2024-06-28"]')?.getAttribute('data-state') === 'complete', undefined, { timeout: 15_000 });
+    const after = await cellsFor('2024-06-24', '2024-07-09');
+    expect(['2024-06-24', '2024-06-25', '2024-06-26', '2024-06-27', '2024-06-28'].map((d) => after[d])).toEqual(Array(5).fill('complete'));
+    expect((await page.textContent('#hm-gaps')) ?? '').not.toContain('not fetched');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

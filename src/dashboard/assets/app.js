@@ -690,9 +690,10 @@ async function main() {
   job = createJobView({ vocab, recent, refreshSoon: () => refreshSoon() });
   const view = job;
   const schedules = createSchedulesView({ onError: noteError, toast });
+  const heatmap = createHeatmapView({ vocab, onError: noteError });
   const poller = createPoller(async () => {
     const t0 = performance.now();
-    const results = await Promise.allSettled([recent.load(), view.load(), schedules.load()]);
+    const results = await Promise.allSettled([recent.load(), view.load(), schedules.load(), heatmap.refresh()]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) noteError(failed.reason);
     else {
@@ -701,7 +702,6 @@ async function main() {
     }
   });
   refreshSoon = poller.refreshSoon;
-  const heatmap = createHeatmapView({ vocab, onError: noteError });
   const route = () => {
     const coverage = coverageInHash(location.hash);
     const onSchedules = schedulesInHash(location.hash);

@@ -70,6 +70,7 @@ export function createHeatmapView({ vocab, onError }) {
     /** @type {string} */ error: '',
     /** @type {{ symbol: string; timeframe: string; adjusted: boolean; fetched: { start: string; end: string }[] }[]} */ series: [],
     seq: 0,
+    refreshing: false,
   };
   const pick = $select('hm-series');
   const tip = $('hm-tip');
@@ -165,6 +166,26 @@ export function createHeatmapView({ vocab, onError }) {
     render();
   }
 
+  /**
+   * Asks for the shown range again (the dashboard's poller calls it) and redraws only when the
+   * answer changed: a running job's dates fill in without a reload, and a tooltip stays put while
+   * nothing moves. A failure keeps the last picture; the next poll tries again.
+   */
+  async function refresh() {
+    const t = state.target;
+    if ($('coverage').hidden || !t || !state.coverage || state.refreshing) return;
+    const seq = state.seq;
+    state.refreshing = true;
+    try {
+      const cov = await api.coverage(t.symbol, t.timeframe, { start: t.start, end: t.end, adjusted: t.adjusted });
+      if (seq !== state.seq || JSON.stringify(cov) === JSON.stringify(state.coverage)) return;
+      state.coverage = cov;
+      render();
+    } finally {
+      state.refreshing = false;
+    }
+  }
+
   function render() {
     const t = state.target;
     const c = state.coverage;
@@ -225,5 +246,5 @@ export function createHeatmapView({ vocab, onError }) {
     });
   }
 
-  return { show };
+  return { show, refresh };
 }
