@@ -36,7 +36,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const now = deps.now ?? (() => new Date());
   const { config, logger } = deps;
   const links = createLinks(config.API_PUBLIC_URL, config.TEMPORAL_UI_URL, config.TEMPORAL_NAMESPACE);
-  const workflows = createWorkflows(deps.temporal, config, { ...DEFAULT_TEMPORAL_TIMEOUTS, ...deps.temporalTimeouts });
+  const timeouts = { ...DEFAULT_TEMPORAL_TIMEOUTS, ...deps.temporalTimeouts };
+  const workflows = createWorkflows(deps.temporal, config, timeouts);
   const svc: Services = {
     config,
     pool: deps.pool,
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', coverageRoutes(svc));
   app.route('/', controlRoutes(svc, schemas));
   app.route('/', vocabularyRoutes());
-  app.route('/', scheduleRoutes(svc, createScheduleSchemas(limits)));
+  app.route('/', scheduleRoutes(svc, createScheduleSchemas(limits), timeouts.callMs));
   app.route('/', webhookRoutes(svc));
   mountDocs(app, { secured: config.apiKeys.length > 0, version: API_VERSION });
   app.route('/', createDashboardRoutes());

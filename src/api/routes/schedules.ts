@@ -53,9 +53,9 @@ function invalidArgument(err: unknown): string | null {
   return e && e.code === 3 ? (e.details ?? 'invalid argument') : null;
 }
 
-export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas) {
+export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporalCallMs = DEFAULT_TEMPORAL_TIMEOUTS.callMs) {
   const app = createRouter();
-  const schedules = createSchedules(svc.temporal, svc.config, DEFAULT_TEMPORAL_TIMEOUTS.callMs);
+  const schedules = createSchedules(svc.temporal, svc.config, temporalCallMs);
   const ui = svc.config.TEMPORAL_UI_URL.replace(/\/+$/, '');
   const scheduleUrl = (tid: string) => `${ui}/namespaces/${encodeURIComponent(svc.config.TEMPORAL_NAMESPACE)}/schedules/${encodeURIComponent(tid)}`;
 
