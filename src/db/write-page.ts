@@ -80,9 +80,10 @@ function tsRange(bars: readonly BarRow[]): [number, number] {
  *
  * - Direct, when one index probe on the bars key says no stored bar lies in [first ts, last ts] of
  *   the page (most backfill pages: a range the series never held): binary COPY straight into
- *   `bars`. Every row is new, so the page's count of new rows is its row count, and Postgres skips
- *   the stage, the speculative insertion and the RETURNING of the merge (about 2.5x less server CPU
- *   per bar). The primary key still guards: a concurrent writer that filled the range between the
+ *   `bars`. Every row is new, so the page's count of new rows is its row count (the same statement
+ *   as the probe advances the unit by it, one round trip for both), and Postgres skips the stage,
+ *   the speculative insertion and the RETURNING of the merge (about 2.5x less server CPU per bar).
+ *   The primary key still guards: a concurrent writer that filled the range between the
  *   probe and the COPY (two jobs over the same series) makes the COPY fail with a unique violation
  *   (it waits for that writer's commit first); the whole transaction is rolled back and the page
  *   written again, staged, so counts stay exact and nothing is duplicated.
@@ -144,40 +145,44 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
     return rows[0];
   }
 
-  /** Whether any stored bar of the series lies in [lo, hi] (ms): one descent of the primary key. */
-  async function rangeHoldsBars(client: PoolClient, seriesId: number, lo: number, hi: number): Promise<boolean> {
-    const { rows } = await client.query<{ held: boolean }>(
-      `SELECT EXISTS (
-         SELECT 1 FROM bars
-          WHERE series_id = $1
-            AND ts BETWEEN timestamptz 'epoch' + $2::float8 * interval '1 ms' AND timestamptz 'epoch' + $3::float8 * interval '1 ms'
-       ) AS held`,
-      [seriesId, lo, hi],
+  /**
+   * The probe and the fence in one statement: whether any stored bar of the series lies in the
+   * page's [earliest, latest] ts (one descent of the primary key), and if none does, the unit's
+   * cursor and counters advanced as if every bar of the page were new, fenced by the attempt token.
+   * The COPY that follows makes that true or fails (and the rollback takes the update with it).
+   */
+  async function probeAndAdvance(client: PoolClient, page: PageToWrite): Promise<{ held: boolean; owned: boolean }> {
+    const [lo, hi] = page.bars.length > 0 ? tsRange(page.bars) : [null, null];
+    const { rows } = await client.query<{ held: boolean; owned: boolean }>(
+      `WITH p AS (
+         SELECT EXISTS (
+           SELECT 1 FROM bars
+            WHERE series_id = $6
+              AND ts BETWEEN timestamptz 'epoch' + $7::float8 * interval '1 ms' AND timestamptz 'epoch' + $8::float8 * interval '1 ms'
+         ) AS held
+       ), u AS (
+         UPDATE job_units
+            SET resume_cursor = $4::jsonb, pages = pages + 1,
+                bars_fetched = bars_fetched + $5, bars_inserted = bars_inserted + $9,
+                error_code = NULL, error_message = NULL, updated_at = now(), last_progress_at = now()
+          WHERE job_id = $1 AND unit_no = $2 AND attempt_token = $3 AND status = 'running' AND NOT (SELECT held FROM p)
+          RETURNING 1
+       )
+       SELECT (SELECT held FROM p) AS held, EXISTS (SELECT 1 FROM u) AS owned`,
+      [...unitParams(page), page.seriesId, lo, hi, page.bars.length],
     );
-    return rows[0]!.held;
+    return rows[0]!;
   }
 
   /** The page's rows straight into `bars` (the range was empty at the probe): every row is new. */
-  async function writeDirect(client: PoolClient, page: PageToWrite, check: () => void): Promise<{ inserted: number; updated: number }> {
-    let inserted = 0;
-    if (page.bars.length > 0) {
-      const payload = encodeBarsBinary(page.bars, page.seriesId);
-      const copy = client.query(copyFrom(`COPY bars (${BARS_COLUMNS}) FROM STDIN (FORMAT binary)`));
-      await pipeline(Readable.from([payload]), copy);
-      inserted = copy.rowCount;
-      check();
-    }
-    const r = await client.query(
-      `UPDATE job_units
-          SET resume_cursor = $4::jsonb, pages = pages + 1,
-              bars_fetched = bars_fetched + $5, bars_inserted = bars_inserted + $6,
-              error_code = NULL, error_message = NULL, updated_at = now(), last_progress_at = now()
-        WHERE job_id = $1 AND unit_no = $2 AND attempt_token = $3 AND status = 'running'`,
-      [...unitParams(page), inserted],
-    );
+  async function copyDirect(client: PoolClient, page: PageToWrite, check: () => void): Promise<void> {
+    if (page.bars.length === 0) return;
+    const payload = encodeBarsBinary(page.bars, page.seriesId);
+    const copy = client.query(copyFrom(`COPY bars (${BARS_COLUMNS}) FROM STDIN (FORMAT binary)`));
+    await pipeline(Readable.from([payload]), copy);
+    // The unit was credited with every bar of the page: a COPY that stored fewer must not commit.
+    if (copy.rowCount !== page.bars.length) throw new Error(`direct COPY stored ${copy.rowCount} of ${page.bars.length} bars`);
     check();
-    if (r.rowCount !== 1) throw new NotOwned();
-    return { inserted, updated: 0 };
   }
 
   async function writeOnce(page: PageToWrite, path: 'direct' | 'staged', signal: AbortSignal | undefined): Promise<PageWritten> {
@@ -186,11 +191,14 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
     };
     let mode: WritePath = path;
     const body = async (client: PoolClient): Promise<PageWritten> => {
-      if (path === 'direct' && page.bars.length > 0) {
-        const [lo, hi] = tsRange(page.bars);
-        if (await rangeHoldsBars(client, page.seriesId, lo, hi)) mode = 'staged';
+      let n = { inserted: page.bars.length, updated: 0 };
+      if (path === 'direct') {
+        const probe = await probeAndAdvance(client, page);
+        if (probe.held) mode = 'staged';
+        else if (!probe.owned) throw new NotOwned();
+        else await copyDirect(client, page, check);
       }
-      const n = mode === 'direct' ? await writeDirect(client, page, check) : await writeStaged(client, page, check);
+      if (mode === 'staged') n = await writeStaged(client, page, check);
       if (page.coverage) await writeCoverage(client, { ...page.coverage, seriesId: page.seriesId, jobId: page.jobId });
       return { committed: true, ...n, path: mode };
     };

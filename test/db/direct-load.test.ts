@@ -65,6 +65,14 @@ describe('direct load', () => {
     expect(await unitCounts(u.jobId)).toEqual({ pages: 0, fetched: 0, inserted: 0, updated: 0 });
   });
 
+  it('an empty page advances the cursor and writes no bar', async () => {
+    const u = await unitOf('EMPTY');
+    const writePage = createPageWriter(db.pool);
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: [], fetched: 0, cursor: { afterTs: 42 } })).toEqual({ committed: true, inserted: 0, updated: 0, path: 'direct' });
+    expect(await unitCounts(u.jobId)).toEqual({ pages: 1, fetched: 0, inserted: 0, updated: 0 });
+    expect((await db.pool.query(`SELECT resume_cursor FROM job_units WHERE job_id = $1`, [u.jobId])).rows[0].resume_cursor).toEqual({ afterTs: 42 });
+  });
+
   it('without the direct load every page is merged (what the idempotent ceiling measures)', async () => {
     const u = await unitOf('STAGEDONLY');
     const writePage = createPageWriter(db.pool, { direct: false });
