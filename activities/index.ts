@@ -6,6 +6,7 @@ import { createSetJobStatus } from './job-status.js';
 import { createLoadRetryState } from './retry-state.js';
 import { createPlanTopUp, type PlanTopUpDeps } from './plan-top-up.js';
 import { createDeliverWebhook } from './webhook.js';
+import { createGroupedDayActivities } from './grouped-day.js';
 
 export type { ActivityDeps, UnitSettings } from './deps.js';
 export type { UnitInput, UnitResult, UnitHeartbeat } from './backfill-unit.js';
@@ -13,6 +14,8 @@ export type { InitJobInput, InitJobOutput } from './init-job.js';
 export type { MarkUnitFailedInput } from './unit-status.js';
 export type { LoadRetryStateOutput } from './retry-state.js';
 export type { DeliverWebhookInput, DeliverWebhookOutput } from './webhook.js';
+export type { GroupedDayInput, GroupedDayResult } from './grouped-day.js';
+export type { GroupedOutcome } from '../src/db/grouped-days.js';
 
 /**
  * Every activity of BackfillWorkflow, closed over the worker's dependencies. Workflows type their
@@ -28,6 +31,7 @@ export function createActivities(deps: ActivityDeps & { config: ActivityDeps['co
     deliverWebhook: createDeliverWebhook(deps),
     ...createUnitStatusActivities(deps),
     planTopUp: createPlanTopUp(deps),
+    ...createGroupedDayActivities(deps),
   };
 }
 

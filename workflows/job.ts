@@ -17,7 +17,7 @@ import { PERMANENT_FAILURE_CODES, isFinalJobStatus, isJobWideFailure, type UnitT
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from './search-attributes.js';
 import { JobState } from './state.js';
 import { describeFailure } from './failure.js';
-import { selectFailed, unitActivityId, unitRef, validateRetryRequest } from './units.js';
+import { dayActivityId, selectFailed, unitActivityId, unitRef, validateRetryRequest } from './units.js';
 import { announceOutcome } from './webhook.js';
 
 /** Used when a run somehow lacks the timing initJob reports (it never should). */
@@ -204,9 +204,11 @@ export class BackfillJob {
         concurrency: this.concurrency,
         // Only when set: histories recorded before webhooks keep their exact initJob input.
         ...(input.webhook ? { webhook: input.webhook } : {}),
+        ...(input.strategy === 'grouped' ? { strategy: input.strategy } : {}),
       });
       state.settings = r.settings;
       state.startedAt = r.startedAt;
+      if (r.groupedDays !== undefined) state.startGrouped(r.groupedDays);
       return true;
     } catch (err) {
       if (isCancellation(err)) throw err;
@@ -243,20 +245,38 @@ export class BackfillJob {
     state.stage = 'running';
     for (;;) {
       if (state.drained()) return 'drained';
-      if (state.fatal && state.running.size === 0 && state.hasQueued()) {
+      if (state.fatal && state.inFlight() === 0 && state.hasQueued()) {
         await this.failOpenUnits(state.fatal);
         continue;
       }
+      // Per-ticker jobs never get here (no grouped days): their command sequence is unchanged.
+      if (state.groupedReadyToFinish()) {
+        await this.finishGrouped();
+        continue;
+      }
       if (this.mustContinue()) {
-        await condition(() => state.running.size === 0);
+        await condition(() => state.inFlight() === 0);
         return 'continue';
+      }
+      if (state.canStartDay(this.concurrency)) {
+        const { dayNo, retry } = state.takeDay();
+        void this.runDay(dayNo, retry);
+        continue;
       }
       if (state.canStart(this.concurrency)) {
         const { ref, retry } = state.takeNext();
         void this.runUnit(ref, retry);
         continue;
       }
-      await condition(() => state.drained() || this.mustContinue() || state.canStart(this.concurrency) || (!!state.fatal && state.running.size === 0));
+      await condition(
+        () =>
+          state.drained() ||
+          this.mustContinue() ||
+          state.canStart(this.concurrency) ||
+          state.canStartDay(this.concurrency) ||
+          state.groupedReadyToFinish() ||
+          (!!state.fatal && state.inFlight() === 0),
+      );
     }
   }
 
@@ -311,6 +331,53 @@ export class BackfillJob {
       }
     }
     state.touch(nowIso());
+  }
+
+  private dayOptions(dayNo: number, retry: number): ActivityOptions {
+    const t = this.state.settings ?? DEFAULT_TIMEOUTS;
+    return {
+      activityId: dayActivityId(dayNo, retry),
+      summary: `grouped daily, session day ${dayNo + 1} of ${this.state.days}`,
+      // As for units: the activity fails deadline_exceeded once the day made no progress for
+      // unitDeadlineSeconds; until then transient errors and 429s retry.
+      startToCloseTimeout: '1 hour',
+      heartbeatTimeout: t.heartbeatTimeoutSeconds * 1000,
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...PERMANENT_FAILURE_CODES] },
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    };
+  }
+
+  /** One session day of a grouped job: one request for every symbol; a failed day waits for a retry alone. */
+  private async runDay(dayNo: number, retry: number): Promise<void> {
+    const { state, jobId } = this;
+    const { backfillGroupedDay } = proxyActivities<BackfillActivities>(this.dayOptions(dayNo, retry));
+    try {
+      state.dayCompleted(dayNo, await backfillGroupedDay({ jobId, dayNo }));
+    } catch (err) {
+      if (isCancellation(err)) {
+        state.dayCancelled(dayNo);
+        return;
+      }
+      const { code, message } = describeFailure(err);
+      if (isJobWideFailure(code)) state.fatal ??= { code, message };
+      try {
+        const row = await this.book.markDayFailed({ jobId, dayNo, code, message });
+        // Committed before its result was lost: finishGroupedUnits reads its bars from the units.
+        if (row.status === 'completed') state.dayCompleted(dayNo, { barsFetched: 0, barsInserted: 0, barsUpdated: 0 });
+        else state.dayFailed(dayNo);
+      } catch {
+        state.dayCancelled(dayNo);
+      }
+    }
+    state.touch(nowIso());
+  }
+
+  /** Every day ran: the grouped units complete, or fail with the first failed day's reason. */
+  private async finishGrouped(): Promise<void> {
+    const r = await this.book.finishGroupedUnits({ jobId: this.jobId });
+    this.state.groupedFinished(r, nowIso());
+    this.state.touch(nowIso());
+    log.info('grouped units finished', { completed: r.completed.length, failed: r.failed.length });
   }
 
   /** A job-wide failure: the units not finished fail with it at once, in one statement. */
@@ -396,9 +463,12 @@ export class BackfillJob {
       // Running attempts hear the cancellation on their next heartbeat and stop; give them that
       // long (their writes are fenced off by then anyway).
       const grace = ((state.settings ?? DEFAULT_TIMEOUTS).heartbeatTimeoutSeconds + 5) * 1000;
-      await condition(() => state.running.size === 0, grace);
+      await condition(() => state.inFlight() === 0, grace);
       const n = await this.book.cancelJob({ jobId: this.jobId });
       state.running.clear();
+      state.runningDays.clear();
+      state.groupedOpen = false;
+      state.groupedOpenUnits = 0;
       state.cancelled += n;
       this.publish('cancelled');
       await this.announce();

@@ -15,7 +15,7 @@ export {
   type UnitStatus,
   type UnitTimeouts,
 } from './vocabulary.js';
-import type { FailureCode, JobStatus, UnitTimeouts } from './vocabulary.js';
+import type { FailureCode, FetchStrategy, JobStatus, UnitTimeouts } from './vocabulary.js';
 
 /** What a job fetches: the one shape the workflow input, initJob and the jobs row share. */
 export interface JobSpec {
@@ -34,6 +34,11 @@ export interface JobSpec {
    * worker's config (WEBHOOK_SECRET) or from Postgres (the endpoint's sealed secret).
    */
   webhook?: WebhookTarget;
+  /**
+   * `grouped`: the job's `1d` units are fetched by grouped daily, one request per session day for
+   * all symbols (the planner chose it). Absent means per ticker, as before the strategy existed.
+   */
+  strategy?: FetchStrategy;
 }
 
 /** A webhook endpoint as a job or a schedule names it. */
@@ -76,7 +81,20 @@ export interface UnitCounts {
 }
 
 /** Only cursor, counters and bounded lists survive continue-as-new. */
+/** A grouped job's days as a run hands them on (see JobState). */
+export interface GroupedCarry {
+  days: number;
+  nextDay: number;
+  dayQueue: number[];
+  failedDays: number[];
+  open: boolean;
+  openUnits: number;
+  live: { barsFetched: number; barsInserted: number; barsUpdated: number };
+}
+
 export interface CarryState {
+  /** Absent for per-ticker jobs. */
+  grouped?: GroupedCarry;
   nextUnitNo: number;
   retryQueue: number[];
   failedUnitNos: number[];

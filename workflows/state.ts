@@ -10,7 +10,7 @@ import type {
   UnitRef,
   UnitTimeouts,
 } from './messages.js';
-import { unitRef, unitsTotalOf } from './units.js';
+import { groupedUnitsOf, isGroupedUnit, unitRef, unitsTotalOf } from './units.js';
 
 export const RECENT_FAILURES = 20;
 
@@ -71,6 +71,20 @@ export class JobState {
   retrySeq = 0;
   startedThisRun = 0;
 
+  // Grouped daily: a grouped job's `1d` units are served by one activity per session day (numbered
+  // 0..days-1), not by their own. While any day is queued or running the grouped units are open
+  // (`groupedOpen`, counted as running); once none is, finishGroupedUnits completes them or fails
+  // them with the first failed day's reason. A retry of grouped units runs only the failed days.
+  days = 0;
+  nextDay = 0;
+  dayQueue: number[] = [];
+  runningDays = new Set<number>();
+  failedDays = new Set<number>();
+  groupedOpen = false;
+  groupedOpenUnits = 0;
+  /** Bars of the days completed since the grouped units last finished: shown live, replaced by the units' stored totals when they finish. */
+  groupedLive = { barsFetched: 0, barsInserted: 0, barsUpdated: 0 };
+
   constructor(
     readonly input: BackfillInput,
     now: string,
@@ -95,7 +109,105 @@ export class JobState {
       this.status = c.status ?? (c.paused ? 'paused' : 'running');
       this.legacyHold = c.paused && !this.paused;
       this.retryDeadline = c.retryDeadline ?? null;
+      const g = c.grouped;
+      if (g) {
+        this.days = g.days;
+        this.nextDay = g.nextDay;
+        this.dayQueue = [...g.dayQueue];
+        this.failedDays = new Set(g.failedDays);
+        this.groupedOpen = g.open;
+        this.groupedOpenUnits = g.openUnits;
+        this.groupedLive = { ...g.live };
+      }
     }
+    this.skipGrouped();
+  }
+
+  /** Fresh units the grouped days serve are never started on their own: the cursor steps over them. */
+  private skipGrouped(): void {
+    while (this.nextUnitNo < this.unitsTotal && isGroupedUnit(this.input, this.nextUnitNo)) this.nextUnitNo++;
+  }
+
+  /** After initJob of a grouped job: its `days` session days are all to run, its grouped units open. */
+  startGrouped(days: number): void {
+    this.days = days;
+    this.nextDay = 0;
+    this.groupedOpen = true;
+    this.groupedOpenUnits = groupedUnitsOf(this.input);
+  }
+
+  /** Units and days in flight (they share the job's concurrency). */
+  inFlight(): number {
+    return this.running.size + this.runningDays.size;
+  }
+
+  private daysQueued(): boolean {
+    return this.groupedOpen && (this.dayQueue.length > 0 || this.nextDay < this.days);
+  }
+
+  canStartDay(concurrency: number): boolean {
+    return !this.paused && !this.legacyHold && !this.fatal && this.inFlight() < concurrency && this.daysQueued();
+  }
+
+  /** The next day to run: a retried one first, then fresh ones in date order. */
+  takeDay(): { dayNo: number; retry: number } {
+    const fromQueue = this.dayQueue.shift();
+    const dayNo = fromQueue ?? this.nextDay++;
+    this.runningDays.add(dayNo);
+    this.startedThisRun++;
+    return { dayNo, retry: fromQueue === undefined ? 0 : ++this.retrySeq };
+  }
+
+  dayCompleted(dayNo: number, totals: Totals): void {
+    this.runningDays.delete(dayNo);
+    this.failedDays.delete(dayNo);
+    this.groupedLive.barsFetched += totals.barsFetched;
+    this.groupedLive.barsInserted += totals.barsInserted;
+    this.groupedLive.barsUpdated += totals.barsUpdated ?? 0;
+    this.barsFetched += totals.barsFetched;
+    this.barsInserted += totals.barsInserted;
+    this.barsUpdated += totals.barsUpdated ?? 0;
+  }
+
+  dayFailed(dayNo: number): void {
+    this.runningDays.delete(dayNo);
+    this.failedDays.add(dayNo);
+  }
+
+  dayCancelled(dayNo: number): void {
+    this.runningDays.delete(dayNo);
+  }
+
+  /** No day queued or running while the grouped units are open: time to finish them. */
+  groupedReadyToFinish(): boolean {
+    return this.groupedOpen && this.runningDays.size === 0 && !this.daysQueued();
+  }
+
+  /** finishGroupedUnits answered: the grouped units' stored totals replace the days' live ones. */
+  groupedFinished(r: { completed: readonly number[]; failed: readonly number[]; failure: { code: string; message: string } | null; totals: Totals }, at: string): void {
+    this.groupedOpen = false;
+    this.groupedOpenUnits = 0;
+    this.completed += r.completed.length;
+    this.barsFetched += r.totals.barsFetched - this.groupedLive.barsFetched;
+    this.barsInserted += r.totals.barsInserted - this.groupedLive.barsInserted;
+    this.barsUpdated += (r.totals.barsUpdated ?? 0) - this.groupedLive.barsUpdated;
+    this.groupedLive = { barsFetched: 0, barsInserted: 0, barsUpdated: 0 };
+    for (const no of r.failed) this.failed.add(no);
+    if (r.failure) {
+      for (const no of r.failed.slice(0, RECENT_FAILURES)) {
+        this.recentFailures.unshift({ ...unitRef(this.input, no), code: r.failure.code as FailureCode, message: r.failure.message.slice(0, 500), at });
+      }
+      if (this.recentFailures.length > RECENT_FAILURES) this.recentFailures.length = RECENT_FAILURES;
+    }
+  }
+
+  /** Requeued grouped units: their failed days run again (the others are stored for them already). */
+  private reopenGrouped(unitNos: readonly number[], openDays: Iterable<number>): void {
+    if (unitNos.length === 0) return;
+    this.groupedOpen = true;
+    this.groupedOpenUnits = unitNos.length;
+    this.dayQueue.push(...[...openDays].sort((a, b) => a - b));
+    this.failedDays.clear();
   }
 
   get paused(): boolean {
@@ -109,7 +221,13 @@ export class JobState {
   reopen(s: LoadRetryStateOutput): void {
     this.settings = s.settings;
     this.nextUnitNo = this.unitsTotal;
-    this.retryQueue = [...s.requeued];
+    this.retryQueue = s.requeued.filter((no) => !isGroupedUnit(this.input, no));
+    if (s.groupedDays) {
+      this.days = s.groupedDays.total;
+      this.nextDay = s.groupedDays.total;
+      this.failedDays = new Set(s.groupedDays.open);
+      this.reopenGrouped(s.requeued.filter((no) => isGroupedUnit(this.input, no)), s.groupedDays.open);
+    }
     this.failed = new Set(s.failed);
     this.completed = s.completed;
     this.cancelled = s.cancelled;
@@ -125,16 +243,20 @@ export class JobState {
   }
 
   hasQueued(): boolean {
+    return this.unitsQueued() || this.daysQueued();
+  }
+
+  private unitsQueued(): boolean {
     return this.retryQueue.length > 0 || this.nextUnitNo < this.unitsTotal;
   }
 
   canStart(concurrency: number): boolean {
-    return !this.paused && !this.legacyHold && !this.fatal && this.running.size < concurrency && this.hasQueued();
+    return !this.paused && !this.legacyHold && !this.fatal && this.inFlight() < concurrency && this.unitsQueued();
   }
 
   /** Nothing running, nothing queued, no retry about to be queued: the units are all finished. */
   drained(): boolean {
-    return this.running.size === 0 && !this.hasQueued() && this.requeueing === 0;
+    return this.inFlight() === 0 && !this.hasQueued() && this.requeueing === 0 && !this.groupedOpen;
   }
 
   /** Takes the next unit to run: retries first (a user is waiting on them), then fresh units. */
@@ -144,6 +266,7 @@ export class JobState {
     const ref = unitRef(this.input, unitNo);
     this.running.set(unitNo, ref);
     this.startedThisRun++;
+    this.skipGrouped();
     return { ref, retry: fromRetry === undefined ? 0 : ++this.retrySeq };
   }
 
@@ -175,6 +298,16 @@ export class JobState {
     this.retryQueue = [];
     this.nextUnitNo = this.unitsTotal;
     for (const no of unitNos) this.failed.add(no);
+    if (this.groupedOpen) {
+      // The grouped units failed with the rest; the days not run are what a retry must run.
+      for (const d of this.dayQueue) this.failedDays.add(d);
+      for (let d = this.nextDay; d < this.days; d++) this.failedDays.add(d);
+      this.dayQueue = [];
+      this.nextDay = this.days;
+      this.groupedOpen = false;
+      this.groupedOpenUnits = 0;
+      this.groupedLive = { barsFetched: 0, barsInserted: 0, barsUpdated: 0 };
+    }
   }
 
   /** Synchronous half of a retry: the units leave `failed` at once so a second request cannot take them too. */
@@ -190,7 +323,8 @@ export class JobState {
     this.requeueing -= requested.length;
     const done = new Set(requeued);
     for (const no of requested) if (!done.has(no)) this.failed.add(no);
-    this.retryQueue.push(...requeued);
+    this.retryQueue.push(...requeued.filter((no) => !isGroupedUnit(this.input, no)));
+    this.reopenGrouped(requeued.filter((no) => isGroupedUnit(this.input, no)), this.failedDays);
     this.barsFetched -= totals.barsFetched;
     this.barsInserted -= totals.barsInserted;
     this.barsUpdated -= totals.barsUpdated ?? 0;
@@ -206,7 +340,7 @@ export class JobState {
 
   counts(): UnitCounts {
     const failed = this.failed.size + this.requeueing;
-    const running = this.running.size;
+    const running = this.running.size + (this.groupedOpen ? this.groupedOpenUnits : 0);
     return {
       pending: this.unitsTotal - running - this.completed - failed - this.cancelled,
       running,
@@ -244,6 +378,19 @@ export class JobState {
 
   carry(): CarryState {
     return {
+      ...(this.days > 0 || this.groupedOpen
+        ? {
+            grouped: {
+              days: this.days,
+              nextDay: this.nextDay,
+              dayQueue: [...this.dayQueue],
+              failedDays: [...this.failedDays].sort((a, b) => a - b),
+              open: this.groupedOpen,
+              openUnits: this.groupedOpenUnits,
+              live: { ...this.groupedLive },
+            },
+          }
+        : {}),
       nextUnitNo: this.nextUnitNo,
       retryQueue: [...this.retryQueue],
       failedUnitNos: [...this.failed].sort((a, b) => a - b),

@@ -1,4 +1,5 @@
 import type { BackfillInput, RetryRequest, UnitRef } from './messages.js';
+import { GROUPED_TIMEFRAME } from './vocabulary.js';
 
 // Units are numbered symbol-major: unit_no = i * timeframes.length + j. The workflow derives a
 // unit's symbol and timeframe from its number and the input, so it never reads them back.
@@ -9,6 +10,21 @@ export const unitsTotalOf = (input: Pick<BackfillInput, 'symbols' | 'timeframes'
 export function unitRef(input: Pick<BackfillInput, 'symbols' | 'timeframes'>, unitNo: number): UnitRef {
   const n = input.timeframes.length;
   return { unitNo, symbol: input.symbols[Math.floor(unitNo / n)]!, timeframe: input.timeframes[unitNo % n]! };
+}
+
+/** A unit fetched by the job's grouped-daily requests (a grouped job's `1d` unit), not by its own activity. */
+export function isGroupedUnit(input: Pick<BackfillInput, 'timeframes' | 'strategy'>, unitNo: number): boolean {
+  return input.strategy === 'grouped' && input.timeframes[unitNo % input.timeframes.length] === GROUPED_TIMEFRAME;
+}
+
+/** How many of the job's units its grouped-daily requests serve. */
+export function groupedUnitsOf(input: Pick<BackfillInput, 'symbols' | 'timeframes' | 'strategy'>): number {
+  return input.strategy === 'grouped' && input.timeframes.includes(GROUPED_TIMEFRAME) ? input.symbols.length : 0;
+}
+
+/** Activity ids of a grouped job's days: `day-3`, with a suffix for each retry. */
+export function dayActivityId(dayNo: number, retry: number): string {
+  return retry > 0 ? `day-${dayNo}-retry-${retry}` : `day-${dayNo}`;
 }
 
 /** Activity ids the Web UI shows: `unit-12-AAPL-1m`, with a suffix for each retry of the unit. */
@@ -32,7 +48,7 @@ export function validateRetryRequest(input: Pick<BackfillInput, 'symbols' | 'tim
 
 /** The failed units a retry request selects (all failed units when it names nothing). */
 export function selectFailed(
-  input: Pick<BackfillInput, 'symbols' | 'timeframes'>,
+  input: Pick<BackfillInput, 'symbols' | 'timeframes' | 'strategy'>,
   failed: Iterable<number>,
   req: RetryRequest | undefined,
 ): number[] {
@@ -42,6 +58,12 @@ export function selectFailed(
   for (const no of failed) {
     const ref = unitRef(input, no);
     if ((!syms || syms.has(ref.symbol)) && (!tfs || tfs.has(ref.timeframe))) out.push(no);
+  }
+  // Grouped units share their requests (one a day for all symbols): one retried retries them all,
+  // at no extra request. src/db/requeue-units.ts widens the same way.
+  if (out.some((no) => isGroupedUnit(input, no))) {
+    const have = new Set(out);
+    for (const no of failed) if (!have.has(no) && isGroupedUnit(input, no)) out.push(no);
   }
   return out.sort((a, b) => a - b);
 }

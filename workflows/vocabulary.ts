@@ -96,3 +96,14 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 /** Why a delivery stopped for good: a final answer (4xx but 408/429, a redirect, a refused address), WEBHOOK_RETRY_HOURS spent, no secret to sign with. */
 export const WEBHOOK_FINAL_FAILURES = ['webhook_rejected', 'webhook_retries_exhausted', 'webhook_no_secret'] as const;
 export type WebhookFinalFailure = (typeof WEBHOOK_FINAL_FAILURES)[number];
+/**
+ * How a job fetches its bars: one request per window of one symbol (`per_ticker`), or, for `1d` bars
+ * of US stocks, one grouped-daily request per session day covering every symbol (`grouped`).
+ */
+export const FETCH_STRATEGIES = ['per_ticker', 'grouped'] as const;
+export type FetchStrategy = (typeof FETCH_STRATEGIES)[number];
+/** What a request may ask for: `auto` (default) lets the planner pick the cheaper strategy. */
+export const STRATEGY_CHOICES = ['auto', ...FETCH_STRATEGIES] as const;
+export type StrategyChoice = (typeof STRATEGY_CHOICES)[number];
+/** The one timeframe grouped daily serves. */
+export const GROUPED_TIMEFRAME = '1d';

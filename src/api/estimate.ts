@@ -4,6 +4,7 @@
 // job past JOB_MAX_ESTIMATED_HOURS unless told to go ahead.
 import type { CalendarSet } from '../calendar/index.js';
 import { planBackfill, type Plan } from '../planner/index.js';
+import type { FetchStrategy } from '../../workflows/vocabulary.js';
 
 export interface JobEstimate {
   requests: number;
@@ -13,11 +14,11 @@ export interface JobEstimate {
 }
 
 export function estimateJob(
-  job: { symbols: readonly string[]; timeframes: readonly string[]; startDate: string; endDate: string },
+  job: { symbols: readonly string[]; timeframes: readonly string[]; startDate: string; endDate: string; strategy?: FetchStrategy },
   opts: { pageLimit: number; rateLimitRpm: number; calendars: CalendarSet },
 ): JobEstimate {
   const plan = planBackfill(
-    { symbols: job.symbols, timeframes: job.timeframes, start_date: job.startDate, end_date: job.endDate, limit: opts.pageLimit, rpm: opts.rateLimitRpm },
+    { symbols: job.symbols, timeframes: job.timeframes, start_date: job.startDate, end_date: job.endDate, limit: opts.pageLimit, rpm: opts.rateLimitRpm, strategy: job.strategy },
     opts.calendars,
   );
   return { requests: plan.total.requests, seconds: plan.duration_seconds, rateLimitRpm: opts.rateLimitRpm > 0 ? opts.rateLimitRpm : null };

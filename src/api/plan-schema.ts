@@ -28,6 +28,16 @@ export const backfillPlan = z
     reprocess: z.enum(REPROCESS_MODES),
     page_limit: z.number().int().openapi({ description: 'POLYGON_PAGE_LIMIT: base bars one request may return' }),
     rate_limit_rpm: z.number().int().openapi({ description: 'POLYGON_RATE_LIMIT_RPM (0: unlimited)' }),
+    strategy: z.enum(PLAN_STRATEGIES).openapi({ description: "The job's strategy as the planner chose it (the request's `auto` resolved)" }),
+    grouped: z
+      .object({
+        timeframe: z.string(),
+        symbols: z.number().int(),
+        sessions: z.number().int(),
+        requests: z.number().int().openapi({ description: 'One grouped-daily request per session day, for all the symbols at once' }),
+      })
+      .nullable()
+      .openapi({ description: "The grouped requests (their units plan 0 requests each: these serve them); null for a per-ticker job" }),
     units: z.array(
       z.object({
         symbol: z.string(),
@@ -71,6 +81,8 @@ export function planJson(
     reprocess: p.reprocess,
     page_limit: pageLimit,
     rate_limit_rpm: plan.rate_limit_rpm,
+    strategy: plan.strategy,
+    grouped: plan.grouped,
     units: plan.units,
     total: plan.total,
     duration_seconds: plan.duration_seconds,

@@ -9,7 +9,7 @@ import { isCalendarDate } from './dates.js';
 import { SYMBOL_MAX_LENGTH, TICKER_HINT, dedupe, isWellFormedTicker, normalizeSymbol } from './symbols.js';
 import { timeframeProblem } from './timeframes.js';
 import { webhookRegistration, webhookTargetOf } from './webhook-schemas.js';
-import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
+import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, STRATEGY_CHOICES, UNIT_STATUSES, VALIDATION_MODES } from '../../workflows/vocabulary.js';
 
 export const MAX_TIMEFRAMES = 16;
 export const MIN_DATE = '1970-01-01';
@@ -128,6 +128,11 @@ const reprocessMode = z
       '(fetched after the day settled: COVERAGE_SETTLE_MINUTES after its extended close, default 11:00 New York the next day); ' +
       '`all`: fetch every day again.',
   });
+const strategy = z.enum(STRATEGY_CHOICES, { error: `must be one of ${STRATEGY_CHOICES.join(', ')}` }).openapi({
+  description:
+    '`auto` (default): grouped daily when it costs fewer requests (1d bars of US stocks, fewer session days than symbols); ' +
+    '`per_ticker`: one request per window of each symbol; `grouped`: one grouped-daily request per session day for all symbols (1d, US stocks only)',
+});
 const dryRun = z
   .boolean(expected('true or false'))
   .openapi({ description: 'true: answer 200 with the plan (requests, sessions, expected bars, duration) and start nothing, write nothing' });
@@ -149,6 +154,7 @@ export function createRequestSchemas(limits: RequestLimits) {
       concurrency: concurrency.default(limits.defaultConcurrency),
       validation: validationMode.default('record'),
       reprocess: reprocessMode.default('missing'),
+      strategy: strategy.default('auto'),
       force: force.default(false),
       dry_run: dryRun.default(false),
       webhook: webhookTargetOf(limits.allowPrivateWebhooks ?? false).optional(),
@@ -169,6 +175,7 @@ export function createRequestSchemas(limits: RequestLimits) {
     concurrency: intParam.pipe(concurrency).default(limits.defaultConcurrency),
     validation: singleParam().pipe(validationMode).default('record'),
     reprocess: singleParam().pipe(reprocessMode).default('missing'),
+    strategy: singleParam().pipe(strategy).default('auto'),
     force: boolParam.default(false),
     dry_run: boolParam.pipe(dryRun).default(false),
   });

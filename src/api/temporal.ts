@@ -45,6 +45,7 @@ export function inputForJob(job: JobRow, config: Pick<Config, 'JOB_RETRY_WINDOW_
     endDate: job.endDate,
     adjusted: job.adjusted,
     concurrency: job.concurrency,
+    ...(job.strategy === 'grouped' ? { strategy: job.strategy } : {}),
     retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
     ...(job.webhook ? { webhook: { url: job.webhook.url } } : {}),
     ...(retry ? { retry } : {}),

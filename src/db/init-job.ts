@@ -1,6 +1,7 @@
 import type { Pool } from './pool.js';
 import { withTransaction } from './transaction.js';
 import { ensureSeries, type SeriesSpec } from './series.js';
+import { createJobDays } from './grouped-days.js';
 
 export interface InitJobParams {
   jobId: string;
@@ -16,6 +17,9 @@ export interface InitJobParams {
   concurrency: number;
   /** A job started without the API (a schedule's run) records its endpoint here. */
   webhook?: { url: string };
+  /** A grouped job's session days (YYYY-MM-DD, ascending): one job_days row each. */
+  groupedDays?: readonly string[];
+  strategy?: 'per_ticker' | 'grouped';
 }
 
 export interface InitJobResult {
@@ -33,10 +37,10 @@ export async function initJob(pool: Pool, p: InitJobParams): Promise<InitJobResu
   const unitsTotal = p.symbols.length * p.timeframes.length;
   return withTransaction(pool, async (c) => {
     await c.query(
-      `INSERT INTO jobs (job_id, workflow_id, symbols, timeframes, start_date, end_date, adjusted, concurrency, units_total, webhook_url)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO jobs (job_id, workflow_id, symbols, timeframes, start_date, end_date, adjusted, concurrency, units_total, webhook_url, strategy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (job_id) DO NOTHING`,
-      [p.jobId, p.workflowId, p.symbols, p.timeframes, p.startDate, p.endDate, p.adjusted, p.concurrency, unitsTotal, p.webhook?.url ?? null],
+      [p.jobId, p.workflowId, p.symbols, p.timeframes, p.startDate, p.endDate, p.adjusted, p.concurrency, unitsTotal, p.webhook?.url ?? null, p.strategy ?? 'per_ticker'],
     );
     await ensureSeries(c, p.symbols, p.canonical, p.adjusted);
     await c.query(
@@ -47,6 +51,7 @@ export async function initJob(pool: Pool, p: InitJobParams): Promise<InitJobResu
        ON CONFLICT DO NOTHING`,
       [p.jobId, p.symbols, p.timeframes, p.timeframes.length],
     );
+    if (p.groupedDays) await createJobDays(c, p.jobId, p.groupedDays);
     const { rows } = await c.query<{ status: string; started_at: Date }>(
       `UPDATE jobs
           SET status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,

@@ -1,7 +1,7 @@
 // The API's one write at job creation: the jobs row, inserted before the workflow starts so that a
 // job is visible (and idempotent) even if Temporal is down at that moment.
 import type { Queryable } from './pool.js';
-import type { ReprocessMode, ValidationMode } from '../../workflows/vocabulary.js';
+import type { FetchStrategy, ReprocessMode, ValidationMode } from '../../workflows/vocabulary.js';
 import { JOB_COLUMNS, getJobByIdempotencyKey, type JobRow } from './job-queries.js';
 
 export interface NewJob {
@@ -24,6 +24,8 @@ export interface NewJob {
   reprocess?: ReprocessMode;
   /** The endpoint told of the job's outcome (its secret is not here: see src/webhooks/secrets.ts). */
   webhookUrl?: string | null;
+  /** The planner's choice for the job (default `per_ticker`). */
+  strategy?: FetchStrategy;
 }
 
 export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: false; job: JobRow };
@@ -36,8 +38,8 @@ export type InsertJobResult = { inserted: true; job: JobRow } | { inserted: fals
 export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobResult> {
   const { rows } = await db.query<JobRow>(
     `INSERT INTO jobs (job_id, workflow_id, idempotency_key, request_fingerprint, status, symbols, timeframes,
-                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id, reprocess, webhook_url)
-     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                       start_date, end_date, adjusted, concurrency, units_total, validation, schedule_id, reprocess, webhook_url, strategy)
+     VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     [
@@ -56,6 +58,7 @@ export async function insertJob(db: Queryable, job: NewJob): Promise<InsertJobRe
       job.scheduleId ?? null,
       job.reprocess ?? 'missing',
       job.webhookUrl ?? null,
+      job.strategy ?? 'per_ticker',
     ],
   );
   if (rows[0]) return { inserted: true, job: rows[0] };

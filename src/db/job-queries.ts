@@ -29,7 +29,7 @@ export const JOB_COLUMNS = `
   job_id AS "jobId", workflow_id AS "workflowId", idempotency_key AS "idempotencyKey",
   request_fingerprint AS "requestFingerprint", status, symbols, timeframes,
   start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency, reprocess,
-  units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
+  units_total AS "unitsTotal", strategy, error, created_at AS "createdAt", started_at AS "startedAt",
   completed_at AS "completedAt", updated_at AS "updatedAt",
   schedule_id AS "scheduleId",
   CASE WHEN webhook_url IS NULL THEN NULL ELSE json_build_object('url', webhook_url) END AS webhook`;
@@ -63,7 +63,7 @@ export async function listRecentJobs(
             request_fingerprint AS "requestFingerprint", status,
             symbols[1:$3] AS symbols, cardinality(symbols) AS "symbolsCount", timeframes,
             start_date::text AS "startDate", end_date::text AS "endDate", adjusted, concurrency, reprocess,
-            units_total AS "unitsTotal", error, created_at AS "createdAt", started_at AS "startedAt",
+            units_total AS "unitsTotal", strategy, error, created_at AS "createdAt", started_at AS "startedAt",
             completed_at AS "completedAt", updated_at AS "updatedAt",
             c.pending, c.running, c.completed, c.failed, c.cancelled, c.unit_rows AS "unitRows",
             c.bars_fetched AS "barsFetched", c.bars_inserted AS "barsInserted", c.bars_updated AS "barsUpdated",

@@ -3,6 +3,7 @@ import type { UnitStatus } from '../../workflows/vocabulary.js';
 import { withTransaction } from './transaction.js';
 import { requeueFailedUnits } from './requeue-units.js';
 import { sqlList } from './sql-words.js';
+import { openDays } from './grouped-days.js';
 
 // The units whose bars the workflow counts as done: a requeued or cancelled unit is not counted.
 const COUNTED = sqlList(['completed', 'failed'] satisfies UnitStatus[]);
@@ -25,6 +26,8 @@ export interface RetryState {
   barsUpdated: number;
   startedAt: string | null;
   recentFailures: { unitNo: number; symbol: string; timeframe: string; code: string; message: string; at: string }[];
+  /** A grouped job's session days: how many, and those not completed (a retry of its units runs them). */
+  groupedDays?: { total: number; open: number[] };
 }
 
 /**
@@ -55,7 +58,9 @@ export async function loadRetryState(pool: Pool, jobId: string, filter: RetrySta
       [jobId, recentLimit],
     );
     const s = sums.rows[0]!;
+    const days = await openDays(c, jobId);
     return {
+      ...(days.total > 0 ? { groupedDays: days } : {}),
       requeued: requeued.unitNos,
       failed: failed.rows.map((r) => r.unit_no),
       completed: s.completed,

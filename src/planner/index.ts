@@ -3,3 +3,4 @@ export { planWindows, sessionBaseBars, windowCapacity, windowDays, type RequestW
 export { expectedBars } from './bars.js';
 export { planBackfill, PLAN_STRATEGIES, type HeldLookup, type Plan, type PlanRequest, type PlanStrategy, type UnitPlan } from './plan.js';
 export { planUnitFetch, planWindowsOver, type DayRun, type UnitFetchPlan } from './runs.js';
+export { chooseStrategy, groupedIneligible, StrategyError } from './strategy.js';

@@ -3,6 +3,8 @@ import type { CalendarSet } from '../calendar/set.js';
 import { parseDateToDay } from '../polygon/time.js';
 import { parseTimeframe } from '../polygon/timeframes.js';
 import { planUnitFetch, type DayRun } from './runs.js';
+import { chooseStrategy } from './strategy.js';
+import { FETCH_STRATEGIES, GROUPED_TIMEFRAME, type FetchStrategy, type StrategyChoice, type ValidationMode } from '../../workflows/vocabulary.js';
 
 /** What a backfill asks for, in the API's words; `limit` is POLYGON_PAGE_LIMIT, `rpm` POLYGON_RATE_LIMIT_RPM (0: unlimited). */
 export interface PlanRequest {
@@ -12,6 +14,10 @@ export interface PlanRequest {
   end_date: string;
   limit: number;
   rpm: number;
+  /** Default `auto`: grouped daily when it costs fewer requests (see chooseStrategy). */
+  strategy?: StrategyChoice;
+  /** `strict` rules grouped daily out. */
+  validation?: ValidationMode;
 }
 
 /**
@@ -21,16 +27,18 @@ export interface PlanRequest {
  */
 export type HeldLookup = (symbol: string, timeframe: string) => readonly DayRun[] | undefined;
 
-/** Only per-ticker aggregates today; grouped daily is the next strategy. */
-export const PLAN_STRATEGIES = ['per_ticker'] as const;
-export type PlanStrategy = (typeof PLAN_STRATEGIES)[number];
+export const PLAN_STRATEGIES = FETCH_STRATEGIES;
+export type PlanStrategy = FetchStrategy;
 
 export interface UnitPlan {
   symbol: string;
   timeframe: string;
   calendar: CalendarName;
   strategy: PlanStrategy;
-  /** Polygon requests when every window fits in one page (the planner's promise). */
+  /**
+   * Polygon requests when every window fits in one page (the planner's promise). 0 for a grouped
+   * unit: the job's grouped requests (Plan.grouped) serve all of its symbols at once.
+   */
   requests: number;
   /** Sessions of the range on the symbol's calendar that the unit fetches. */
   sessions: number;
@@ -50,6 +58,10 @@ type Counts = Omit<UnitPlan, 'symbol' | 'timeframe' | 'calendar' | 'strategy'>;
 const COUNT_KEYS = ['requests', 'sessions', 'sessions_held', 'sessions_skipped', 'requests_saved', 'expected_bars', 'min_requests'] as const satisfies readonly (keyof Counts)[];
 
 export interface Plan {
+  /** The job's strategy: `grouped` when its `1d` units are fetched by grouped daily. */
+  strategy: PlanStrategy;
+  /** The grouped requests: one per session day, for all `symbols`; null for a per-ticker job. */
+  grouped: { timeframe: string; symbols: number; sessions: number; requests: number } | null;
   units: UnitPlan[];
   total: { units: number } & Counts;
   /** Seconds the requests take at the configured rate limit; null when it is unlimited. */
@@ -94,10 +106,23 @@ export function planBackfill(req: PlanRequest, calendars: CalendarSet, held?: He
       units.push({ symbol, timeframe, ...p });
     }
   }
+  // Grouped daily fetches every session of the range once for all the 1d symbols (the ledger's held
+  // days are not subtracted: a day is needed while any symbol lacks it). Auto picks it when that is
+  // fewer requests than the 1d units would make one symbol at a time, held days left out.
+  const daily = units.filter((u) => u.timeframe === GROUPED_TIMEFRAME);
+  const sessions = calendars.get('XNYS').sessionCount(req.start_date, req.end_date);
+  const strategy = chooseStrategy(req.strategy ?? 'auto', req, calendars, { sessions, perTickerRequests: daily.reduce((a, u) => a + u.requests, 0) });
+  if (strategy === 'grouped') {
+    for (const u of daily) Object.assign(u, { strategy: 'grouped', requests: 0, sessions, sessions_skipped: 0, requests_saved: 0, expected_bars: sessions });
+  }
+  const grouped = strategy === 'grouped' ? { timeframe: GROUPED_TIMEFRAME, symbols: daily.length, sessions, requests: sessions } : null;
   const total = { units: units.length } as Plan['total'];
   for (const k of COUNT_KEYS) total[k] = units.reduce((a, u) => a + u[k], 0);
+  total.requests += grouped?.requests ?? 0;
   const requests = total.requests;
   return {
+    strategy,
+    grouped,
     units,
     total,
     duration_seconds: req.rpm > 0 ? Math.ceil((requests / req.rpm) * 60) : null,

@@ -2,7 +2,7 @@
 // database, are exactly the lists in workflows/vocabulary.ts: a word added on one side only fails here.
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase, type TestDatabase } from '../helpers/env.js';
-import { COVERAGE_STATES, FAILURE_CODES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES, VALIDATION_RULES, WEBHOOK_DELIVERY_STATUSES } from '../../workflows/vocabulary.js';
+import { COVERAGE_STATES, FAILURE_CODES, FETCH_STRATEGIES, JOB_STATUSES, REPROCESS_MODES, UNIT_STATUSES, VALIDATION_MODES, VALIDATION_RULES, WEBHOOK_DELIVERY_STATUSES } from '../../workflows/vocabulary.js';
 
 /** Each constrained column's words as its CHECK constraint lists them (`col IN (...)` / `= ANY (ARRAY[...])`). */
 async function checkedWords(db: TestDatabase): Promise<Map<string, string[]>> {
@@ -33,6 +33,8 @@ describe('vocabulary and schema', () => {
       'jobs.validation': VALIDATION_MODES,
       'jobs.reprocess': REPROCESS_MODES,
       'webhook_deliveries.status': WEBHOOK_DELIVERY_STATUSES,
+      'jobs.strategy': FETCH_STRATEGIES,
+      'job_days.status': UNIT_STATUSES,
     };
     for (const [column, list] of words) {
       expect(lists[column], `${column} has a word-list CHECK the vocabulary does not know`).toBeDefined();

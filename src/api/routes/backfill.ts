@@ -13,7 +13,8 @@ import { backfillStarted, type BackfillParams, type BackfillStarted, type Reques
 import { dateRangeOf } from '../presenters.js';
 import { estimateOfPlan, roughDuration, type JobEstimate } from '../estimate.js';
 import { CalendarSet } from '../../calendar/index.js';
-import { planBackfill } from '../../planner/plan.js';
+import { planBackfill, type Plan } from '../../planner/plan.js';
+import { StrategyError } from '../../planner/strategy.js';
 import { heldLookup } from '../held.js';
 import { recentThroughput } from '../../db/recent-throughput.js';
 import { backfillPlan, planJson } from '../plan-schema.js';
@@ -66,9 +67,10 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
       }
       // One plan, over what the coverage ledger holds now (reprocess "missing"): the dry run shows it,
       // the estimate and the JOB_MAX_ESTIMATED_HOURS check use it, the units then plan the same way.
+      // It also resolves `strategy: auto`; the job row and the workflow input carry the result.
       const limit = svc.config.POLYGON_PAGE_LIMIT;
       const held = await heldLookup(svc.pool, calendars, params, svc.config.COVERAGE_SETTLE_MINUTES ?? null);
-      const plan = planBackfill({ ...params, limit, rpm: svc.config.POLYGON_RATE_LIMIT_RPM }, calendars, held);
+      const plan = planOf(() => planBackfill({ ...params, limit, rpm: svc.config.POLYGON_RATE_LIMIT_RPM }, calendars, held));
       if (params.dry_run) return c.json(planJson(params, plan, limit, await recentThroughput(svc.pool)), 200);
       const estimate = estimateOfPlan(plan);
       refuseLongJob(svc, params, estimate);
@@ -89,6 +91,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
         validation: params.validation,
         reprocess: params.reprocess,
         webhookUrl: params.webhook?.url ?? null,
+        strategy: plan.strategy,
       });
       if (!inserted && job.requestFingerprint !== fingerprint) {
         throw new ApiError(422, 'idempotency_key_reused', 'Idempotency-Key: already used for a different request', 'Idempotency-Key');
@@ -140,6 +143,16 @@ async function parseRequest(body: unknown, query: Record<string, string | string
   return r.data;
 }
 
+/** A `strategy: grouped` the job cannot use is the caller's mistake: 400 naming the field. */
+function planOf(plan: () => Plan): Plan {
+  try {
+    return plan();
+  } catch (e) {
+    if (e instanceof StrategyError) throw badRequest('strategy', e.message);
+    throw e;
+  }
+}
+
 /** Before anything is written: a job past JOB_MAX_ESTIMATED_HOURS needs `force`. */
 function refuseLongJob(svc: Services, p: BackfillParams, e: JobEstimate) {
   if (p.force) return;
@@ -157,12 +170,13 @@ function refuseLongJob(svc: Services, p: BackfillParams, e: JobEstimate) {
 /** Identifies the request's meaning (after normalisation), so `aapl` and `AAPL` replay alike. */
 function fingerprintOf(p: BackfillParams): string {
   // `record` is left out so that keys taken before the field existed still match their requests.
-  // Likewise `missing` (the default reprocess mode): only a non-default value joins the fingerprint.
+  // Likewise `missing` (the default reprocess mode) and `auto`: only a non-default value joins the fingerprint.
   const canonical = JSON.stringify([
     p.symbols, p.timeframes, p.start_date, p.end_date, p.adjusted, p.concurrency,
     ...(p.validation === 'strict' ? ['strict'] : []),
     ...(p.reprocess === 'all' ? ['reprocess:all'] : []),
     ...(p.webhook ? [{ webhook: p.webhook.url }] : []),
+    ...(p.strategy !== 'auto' ? [`strategy:${p.strategy}`] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

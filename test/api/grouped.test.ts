@@ -1,0 +1,99 @@
+// Grouped daily through the real stack (API app, Temporal dev server, in-process worker, simulator,
+// Postgres), issue 13: `strategy: auto` picks grouped for a 500-symbol daily job over 20 sessions,
+// the dry run shows it, and the job makes at most 25 requests (exactly the 20 planned), storing the
+// per-ticker daily bars of every symbol with one unit per symbol.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BarSource, expectedBars, startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import type { BackfillPlan } from '../../src/api/plan-schema.js';
+import type { BackfillStarted } from '../../src/api/schemas.js';
+import { startTestWorker, type TestWorker } from '../helpers/worker.js';
+import { countJobs, createHarness, errorOf, jsonHeaders, readJson, type Harness } from './harness.js';
+
+// 500 distinct US-stock tickers (QAAA, QAAB, ...); 2024-05-01..2024-05-29 holds 20 XNYS sessions.
+const SYMBOLS = Array.from({ length: 500 }, (_, i) => `Q${[2, 1, 0].map((k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('')}`);
+const REQUEST = { symbols: SYMBOLS, timeframes: ['1d'], start_date: '2024-05-01', end_date: '2024-05-29' };
+
+let h: Harness;
+let sim: PolygonSim;
+let worker: TestWorker;
+
+beforeAll(async () => {
+  [h, sim] = await Promise.all([createHarness({ label: 'grouped' }), startPolygonSim({ universe: SYMBOLS })]);
+  worker = await startTestWorker({ db: h.db, taskQueue: h.taskQueue, polygonBaseUrl: sim.url });
+});
+afterAll(async () => {
+  await worker?.stop();
+  await sim?.close();
+  await h?.close();
+});
+
+const post = (body: unknown) => h.app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(body) });
+
+describe('strategy on POST /api/v1/backfill', () => {
+  it('the dry run shows auto choosing grouped daily (20 requests instead of 500), per_ticker on request, and refuses grouped where it cannot apply', async () => {
+    const auto = await readJson<BackfillPlan>(await post({ ...REQUEST, dry_run: true }));
+    expect(auto.strategy).toBe('grouped');
+    expect(auto.grouped).toEqual({ timeframe: '1d', symbols: 500, sessions: 20, requests: 20 });
+    expect(auto.total.requests).toBe(20);
+    expect(auto.units.every((u) => u.strategy === 'grouped' && u.requests === 0)).toBe(true);
+
+    const per = await readJson<BackfillPlan>(await post({ ...REQUEST, strategy: 'per_ticker', dry_run: true }));
+    expect(per).toMatchObject({ strategy: 'per_ticker', grouped: null, total: { requests: 500 } });
+    // The query-string form takes it too.
+    const q = new URLSearchParams({ symbols: 'AAPL,MSFT', start_date: '2024-05-01', end_date: '2024-05-02', strategy: 'grouped', dry_run: 'true' });
+    expect(await readJson<BackfillPlan>(await h.app.request(`/api/v1/backfill?${q}`, { method: 'POST' }))).toMatchObject({ strategy: 'grouped', total: { requests: 2 } });
+    // Few symbols over many sessions: auto stays per ticker.
+    expect(await readJson<BackfillPlan>(await post({ symbols: ['AAPL', 'MSFT'], start_date: '2024-01-02', end_date: '2024-12-31', dry_run: true }))).toMatchObject({
+      strategy: 'per_ticker',
+      total: { requests: 2 },
+    });
+    // Auto never picks grouped where it cannot apply (crypto in the job).
+    expect(await readJson<BackfillPlan>(await post({ ...REQUEST, symbols: [...SYMBOLS.slice(0, 40), 'X:BTCUSD'], dry_run: true }))).toMatchObject({ strategy: 'per_ticker' });
+
+    for (const bad of [
+      { ...REQUEST, strategy: 'cheapest' },
+      { ...REQUEST, symbols: ['AAPL', 'X:BTCUSD'], strategy: 'grouped' },
+      { ...REQUEST, timeframes: ['1h'], strategy: 'grouped' },
+      { ...REQUEST, strategy: 'grouped', validation: 'strict' },
+    ]) {
+      const res = await post(bad);
+      expect(res.status, JSON.stringify(bad).slice(-80)).toBe(400);
+      expect((await errorOf(res)).field).toBe('strategy');
+    }
+    expect(await countJobs(h.db.pool)).toBe(0);
+  });
+
+  it('a 500-symbol daily job over 20 sessions makes at most 25 requests with auto (the 20 planned) and stores every symbol its per-ticker bars', async () => {
+    const before = sim.stats().requests;
+    const res = await post(REQUEST);
+    expect(res.status).toBe(202);
+    const started = await readJson<BackfillStarted>(res);
+    expect(started.estimate.requests).toBe(20);
+    const result = await h.client.workflow.getHandle(started.workflow_id).result();
+    expect(result.status).toBe('completed');
+    expect(result.counts).toEqual({ pending: 0, running: 0, completed: 500, failed: 0, cancelled: 0 });
+    const made = sim.stats().requests - before;
+    expect(made).toBeLessThanOrEqual(25);
+    expect(made).toBe(20);
+
+    const { rows } = await h.db.pool.query<{ status: string; n: number; pages: number }>(
+      `SELECT status, count(*)::int AS n, min(pages)::int AS pages FROM job_units WHERE job_id = $1 GROUP BY status`,
+      [started.job_id],
+    );
+    expect(rows).toEqual([{ status: 'completed', n: 500, pages: 20 }]);
+    const stored = await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM bars`);
+    expect(stored.rows[0]!.n).toBe(500 * 20);
+    expect(result.barsInserted).toBe(500 * 20);
+    // A sample, value for value, against the per-ticker daily bars the simulator serves.
+    const source = new BarSource();
+    for (const symbol of SYMBOLS.filter((_, i) => i % 50 === 7)) {
+      const want = expectedBars(symbol, '1d', REQUEST.start_date, REQUEST.end_date, true, source);
+      const got = await h.db.pool.query(
+        `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, vwap AS vw, trades AS n
+           FROM bars_by_symbol WHERE symbol = $1 AND timeframe = '1d' AND adjusted ORDER BY ts`,
+        [symbol],
+      );
+      expect(got.rows, symbol).toEqual(want.map((b) => ({ ...b, vw: b.vw ?? null, n: b.n ?? null })));
+    }
+  }, 180_000);
+});
