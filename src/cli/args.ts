@@ -31,6 +31,7 @@ export const FLAGS = {
   adjusted: { type: 'boolean', negatable: true },
   concurrency: { type: 'int' },
   reprocess: { type: 'string' },
+  strategy: { type: 'string' },
   'idempotency-key': { type: 'string' },
   watch: { type: 'boolean', short: 'w' },
   interval: { type: 'number' },
@@ -61,6 +62,7 @@ export interface Flags {
   adjusted?: boolean;
   concurrency?: number;
   reprocess?: string;
+  strategy?: string;
   'idempotency-key'?: string;
   watch?: boolean;
   interval?: number;
@@ -87,8 +89,8 @@ const GLOBAL: readonly FlagName[] = ['api-url', 'api-key', 'json', 'help', 'colo
 
 /** The flags each command accepts besides the global ones. */
 export const COMMAND_FLAGS: Record<string, readonly FlagName[]> = {
-  start: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess', 'idempotency-key', 'watch', 'interval'],
-  plan: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess'],
+  start: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess', 'strategy', 'idempotency-key', 'watch', 'interval'],
+  plan: ['symbols', 'start', 'end', 'timeframes', 'adjusted', 'concurrency', 'reprocess', 'strategy'],
   status: [],
   watch: ['interval'],
   recent: ['limit', 'status'],

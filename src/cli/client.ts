@@ -55,6 +55,8 @@ export interface StartRequest {
   concurrency?: number;
   /** `missing` (the API's default) or `all`; the API validates it. */
   reprocess?: string;
+  /** `auto` (the API's default), `per_ticker` or `grouped`; the API validates it. */
+  strategy?: string;
 }
 
 export interface ApiClientOptions {

@@ -76,6 +76,7 @@ function startRequest(ctx: CommandContext, command: string): StartRequest {
   if (f.adjusted !== undefined) body.adjusted = f.adjusted;
   if (f.concurrency !== undefined) body.concurrency = f.concurrency;
   if (f.reprocess !== undefined) body.reprocess = f.reprocess;
+  if (f.strategy !== undefined) body.strategy = f.strategy;
   return body;
 }
 

@@ -10,6 +10,9 @@ Usage:
                  [--reprocess missing|all] [--idempotency-key KEY] [--watch]
                                     --reprocess missing (default): fetch only the days not already
                                     stored as final; all: fetch everything again
+                 [--strategy auto|per_ticker|grouped]
+                                    auto (default): grouped daily (one request a session day for
+                                    every symbol) when 1d US-stock bars cost fewer requests that way
   backfill plan --symbols AAPL,MSFT --start 2024-01-01 --end 2024-03-01 [--timeframes ..] ...
                                     the dry run: requests, sessions, bars and duration; starts nothing
   backfill status <job>             one look at a job: progress, bars, rate, failures
