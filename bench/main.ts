@@ -20,6 +20,7 @@ import { startPollers, type PollResult } from './status-latency.js';
 import { RateSampler, type RateResult } from './rate-limit.js';
 import { hotPath } from './hotpath.js';
 import { requestsPerUnit } from './requests-per-unit.js';
+import { groupedDailySaving } from './grouped-daily.js';
 import { measureValidation } from './validate.js';
 import { renderTable, renderMarkdown, writeReport, type Report } from './report.js';
 import { summarizeProfiles, profilesIn, renderProfile, hrUs } from './profile.js';
@@ -45,7 +46,7 @@ const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
-const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'ledger-cost'] as const;
+const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
 const ONLY = option('only')
   ?.split(',')
@@ -604,6 +605,11 @@ async function main() {
       const r = await requestsPerUnit(stack.sim.url, SIM_KEY);
       rows.push(...r.rows);
       report.details.requestsPerUnit = r.details;
+    }
+    if (want('grouped-daily')) {
+      const r = await groupedDailySaving();
+      rows.push(...r.rows);
+      report.details.groupedDaily = r.details;
     }
 
     // -------------------------------------------------------------------------------------------
