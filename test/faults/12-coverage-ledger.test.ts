@@ -4,10 +4,12 @@
 // before it ends, and a new worker finishes the job. The ledger must match the bars exactly (per
 // series and date: bar count, first and last bar), and the coverage API must report the gap as
 // `no_bars`, the holiday and weekend `closed`, the bad bar's day `suspect` with its rule, every other
-// session `complete`, and dates never fetched `not_fetched`.
+// session `complete`, and dates never fetched `not_fetched`. Then a `strict` job posted through the
+// API over a day with a bad bar fails its unit with bad_data, stores none of the page (the day stays
+// `not_fetched`), and lists the rule.
 import { describe, expect, it } from 'vitest';
 import { useScenario, expectJobCompleted, expectNoCrashes } from './harness/use-scenario.js';
-import { sleep } from './harness/stack.js';
+import { sleep, waitForJobEnd } from './harness/stack.js';
 import { waitFor, StopWaiting } from '../helpers/wait.js';
 import { expectLedgerMatchesBars } from '../coverage/ledger-check.js';
 import type { CoverageBody } from '../../src/api/coverage-schemas.js';
@@ -15,7 +17,14 @@ import type { ValidationRule } from '../../workflows/vocabulary.js';
 
 const TICKERS = {
   AAPL: { missingSessions: ['2024-07-02'], badBars: [{ date: '2024-07-08', kind: 'open_outside_range' as ValidationRule, index: 30 }] },
-  MSFT: { missingSessions: ['2024-07-09'], badBars: [{ date: '2024-07-05', kind: 'high_below_low' as ValidationRule, index: 50 }] },
+  MSFT: {
+    missingSessions: ['2024-07-09'],
+    badBars: [
+      { date: '2024-07-05', kind: 'high_below_low' as ValidationRule, index: 50 },
+      // After the first job's range: the strict job's day.
+      { date: '2024-07-10', kind: 'volume_invalid' as ValidationRule, index: 10 },
+    ],
+  },
 };
 const SYMBOLS = Object.keys(TICKERS) as Array<keyof typeof TICKERS>;
 const TIMEFRAMES = ['1m', '5m'];
@@ -127,6 +136,31 @@ describe('scenario 12: coverage ledger exact after a worker SIGKILL mid-unit', (
       violations_by_rule: { open_outside_range: TIMEFRAMES.length, high_below_low: TIMEFRAMES.length },
     });
     report.verify(true, `job quality: ${JSON.stringify(st.body.quality)}`);
+    expectNoCrashes(s);
+  });
+
+  it('a strict job through the API fails the bad bar\'s unit with bad_data, stores none of its page, and leaves the ledger exact', async () => {
+    const { stack, report, db } = s;
+    const bad = TICKERS.MSFT.badBars[1]!;
+    const { rows: before } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM bars');
+    const { jobId } = await stack.startJob({ symbols: ['MSFT'], timeframes: ['1m'], start_date: bad.date, end_date: bad.date, validation: 'strict' });
+    const status = await waitForJobEnd(db.pool, jobId, 60_000, report, stack);
+    expect(status).toBe('failed');
+    const { rows: units } = await db.pool.query<{ status: string; error_code: string; error_message: string; bars_fetched: number }>(
+      'SELECT status, error_code, error_message, bars_fetched FROM job_units WHERE job_id = $1',
+      [jobId],
+    );
+    expect(units.map((u) => [u.status, u.error_code, u.bars_fetched])).toEqual([['failed', 'bad_data', 0]]);
+    expect(units[0]!.error_message).toMatch(new RegExp(`failed validation: ${bad.kind} at ${bad.date}T`));
+    const issues = await stack.http<{ issues: Array<{ rule: string }> }>('GET', `/api/v1/backfill/${jobId}/issues`);
+    expect(issues.body.issues.map((i) => i.rule)).toEqual([bad.kind]);
+    const { rows: after } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM bars');
+    expect(after[0]!.n).toBe(before[0]!.n);
+    await expectLedgerMatchesBars(db.pool, 'MSFT', '1m', START, END);
+    // Nothing of the failed page was committed, the ledger's rows included: the day is still not fetched.
+    const cov = await stack.http<CoverageBody>('GET', `/api/v1/series/MSFT/1m/coverage?start=${bad.date}&end=${bad.date}`);
+    expect(cov.body.days.map((d) => d.state)).toEqual(['not_fetched']);
+    report.verify(true, `strict job ${jobId.slice(0, 8)} failed its unit with bad_data (${units[0]!.error_message.slice(0, 80)}...), stored nothing, ledger still exact`);
     expectNoCrashes(s);
   });
 });
