@@ -478,6 +478,7 @@ export const vocabularyResponse = z
     failure_codes: failureCodes,
     permanent_failure_codes: failureCodes.openapi({ description: 'Failures a retry cannot cure (the unit fails at once)' }),
     coverage_states: z.array(z.enum(COVERAGE_STATES)).openapi({ description: "A day's state in a series' coverage" }),
+    reprocess_modes: z.array(z.enum(REPROCESS_MODES)).openapi({ description: 'What a job fetches of its range (`reprocess` of POST /api/v1/backfill); the first is the default' }),
   })
   .openapi('Vocabulary');
 

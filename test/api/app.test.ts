@@ -120,7 +120,7 @@ describe('health, readiness, docs', () => {
   it('GET /api/v1/vocabulary gives the lists the API validates with, documented as enums', async () => {
     const { res, json } = await getJson<VocabularyResponse>('/api/v1/vocabulary');
     expect(res.status).toBe(200);
-    const lists = ['JOB_STATUSES', 'FINAL_JOB_STATUSES', 'RESTARTABLE_JOB_STATUSES', 'UNIT_STATUSES', 'FAILURE_CODES', 'PERMANENT_FAILURE_CODES', 'COVERAGE_STATES'] as const;
+    const lists = ['JOB_STATUSES', 'FINAL_JOB_STATUSES', 'RESTARTABLE_JOB_STATUSES', 'UNIT_STATUSES', 'FAILURE_CODES', 'PERMANENT_FAILURE_CODES', 'COVERAGE_STATES', 'REPROCESS_MODES'] as const;
     expect(json).toEqual(Object.fromEntries(lists.map((k) => [k.toLowerCase(), [...vocab[k]]])));
     // A status outside the list is refused with the list itself.
     const bad = await getJson<ErrorResponse>('/api/v1/backfill/recent?status=done');

@@ -72,6 +72,9 @@ describe('dashboard in Chromium', () => {
     const vocab = (await (await fetch(`${stack.url}/api/v1/vocabulary`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as VocabularyResponse;
     expect(await page.$$eval('#recent-filter option', (els) => els.map((e) => (e as HTMLOptionElement).value))).toEqual(['', ...vocab.job_statuses]);
     expect(await page.$$eval('#tape .tape-item', (els) => els.map((e) => e.getAttribute('data-status')))).toEqual(vocab.job_statuses);
+    // So are the fetch choices of the start form; the API's default comes first and is selected.
+    expect(await page.$$eval('#f-reprocess option', (els) => els.map((e) => (e as HTMLOptionElement).value))).toEqual(vocab.reprocess_modes);
+    expect(await page.inputValue('#f-reprocess')).toBe('missing');
     // Marks this document: if the page ever reloads, the mark is gone.
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 

@@ -9,6 +9,7 @@ import {
   FINAL_JOB_STATUSES,
   JOB_STATUSES,
   PERMANENT_FAILURE_CODES,
+  REPROCESS_MODES,
   RESTARTABLE_JOB_STATUSES,
   UNIT_STATUSES,
 } from '../../../workflows/vocabulary.js';
@@ -33,6 +34,7 @@ const VOCABULARY: VocabularyResponse = {
   failure_codes: [...FAILURE_CODES],
   permanent_failure_codes: [...PERMANENT_FAILURE_CODES],
   coverage_states: [...COVERAGE_STATES],
+  reprocess_modes: [...REPROCESS_MODES],
 };
 
 export function vocabularyRoutes() {

@@ -18,6 +18,8 @@ const POLL_MS = 1000;
 const UNITS_PAGE = 50;
 const SPARK_WINDOW_MS = 120_000;
 const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w', '1mo'];
+/** How the start form words the reprocess modes the vocabulary lists (a mode it does not know shows as its name). */
+const REPROCESS_LABELS = { missing: 'only days not already stored (final)', all: 'everything again' };
 
 // ---------------------------------------------------------------- connection + toasts
 
@@ -564,7 +566,9 @@ function createStartForm({ refreshSoon }) {
     if (!symbols.length) return formError('Enter at least one symbol.', 'symbols'), null;
     if (!timeframes.length) return formError('Pick at least one timeframe.', 'timeframes'), null;
     /** @type {Record<string, unknown>} */
-    const body = { symbols, start_date: $input('f-start').value, end_date: $input('f-end').value, timeframes, adjusted: $input('f-adjusted').checked, reprocess: $select('f-reprocess').value };
+    const body = { symbols, start_date: $input('f-start').value, end_date: $input('f-end').value, timeframes, adjusted: $input('f-adjusted').checked };
+    // Until the vocabulary has filled the choice, the API's default applies.
+    if ($select('f-reprocess').value) body.reprocess = $select('f-reprocess').value;
     const c = $input('f-concurrency').value.trim();
     if (c) body.concurrency = Number(c);
     return body;
@@ -637,6 +641,13 @@ function createStartForm({ refreshSoon }) {
       refreshSoon();
     }
   }
+
+  /** Fills the fetch choice from the vocabulary; the API's default (its first mode) is selected. @param {readonly string[]} modes */
+  function setModes(modes) {
+    $select('f-reprocess').replaceChildren(...modes.map((m, i) => h('option', { value: m, selected: i === 0 }, REPROCESS_LABELS[/** @type {keyof typeof REPROCESS_LABELS} */ (m)] ?? m)));
+  }
+
+  return { setModes };
 }
 
 // ---------------------------------------------------------------- boot
@@ -682,8 +693,9 @@ async function main() {
   let refreshSoon = () => {};
   initKey(() => refreshSoon());
   initClock();
-  createStartForm({ refreshSoon: () => refreshSoon() });
+  const startForm = createStartForm({ refreshSoon: () => refreshSoon() });
   const vocab = await loadVocabulary();
+  startForm.setModes(vocab.reprocess_modes ?? []);
   /** @type {ReturnType<typeof createJobView> | undefined} */
   let job;
   const recent = createRecentView({ vocab, selected: () => job?.jobId() ?? null, refreshSoon: () => refreshSoon() });
