@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { JOB_STATUSES } from '../../workflows/vocabulary.js';
 import { DEFAULT_TIME_ZONE, SCHEDULE_PRESETS, cronProblem, isPreset, isTimeZone } from '../schedules/spec.js';
 import { concurrencyOf, symbolsOf, timeframesOf, type RequestLimits } from './schemas.js';
+import { webhookTargetOf } from './webhook-schemas.js';
 
 export const LOOKBACK_MIN = 1;
 /** About a year of XNYS sessions: a top-up, not a history load (use POST /api/v1/backfill for that). */
@@ -80,17 +81,6 @@ const catchup = z
   .max(CATCHUP_MAX_SECONDS, `must be at most ${CATCHUP_MAX_SECONDS}`)
   .openapi({ description: 'After an outage, runs missed by at most this long are still taken' });
 
-const webhook = z
-  .strictObject(
-    {
-      url: z
-        .string(expected('a URL'))
-        .max(2000, 'must be at most 2000 characters')
-        .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL'),
-    },
-    expected('an object {url}'),
-  )
-  .openapi({ description: 'Told when each run\'s job ends (see the webhooks section)' });
 
 export function createScheduleSchemas(limits: RequestLimits) {
   const fields = {
@@ -102,7 +92,8 @@ export function createScheduleSchemas(limits: RequestLimits) {
     lookback_sessions: lookback,
     catchup_window_seconds: catchup,
     concurrency: concurrencyOf(limits),
-    webhook,
+    // The same rules as a job's webhook (http(s), no credentials, no private address unless allowed).
+    webhook: webhookTargetOf(limits.allowPrivateWebhooks ?? false).openapi({ description: "Told when each run's job ends (see the webhooks section)" }),
   };
   const scheduleCreate = z
     .strictObject(
@@ -197,7 +188,13 @@ export const scheduleView = z
     concurrency: z.number().int(),
     catchup_window_seconds: z.number().int(),
     overlap: z.string().openapi({ description: 'Temporal overlap policy of scheduled runs (buffer_one: skip while a run goes, buffer one)' }),
-    webhook: z.object({ url: z.string() }).nullable(),
+    webhook: z
+      .object({
+        url: z.string(),
+        secret_source: z.enum(['config', 'generated', 'existing']).optional().openapi({ description: 'Only in the answer to the create or PATCH that named the endpoint (see WebhookRegistration)' }),
+        secret: z.string().nullable().optional().openapi({ description: 'The generated whsec_ secret, in the one answer that created the endpoint' }),
+      })
+      .nullable(),
     paused: z.boolean(),
     note: z.string().nullable(),
     next_runs: z.array(z.string()).openapi({ description: 'The next scheduled times (ISO 8601)' }),

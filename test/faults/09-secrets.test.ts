@@ -4,7 +4,8 @@
 // base64-encoded, may appear in any captured log line (worker, API, Temporal server, a worker that
 // refused a bad config), any API response body, any workflow history (`temporal workflow show
 // --output json`, payloads decoded, plus the client's fetchHistory and describe), or a pg_dump of
-// the database.
+// the database. The jobs name a webhook endpoint too: its generated secret may appear in the one
+// POST answer that created it and nowhere else (the database holds it sealed).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { setupScenario, type Scenario } from './harness/scenario.js';
 import { decodePayloads, scanText, type SecretHit } from './harness/secrets.js';
 import { waitForJobEnd, waitForPages, type HttpAnswer } from './harness/stack.js';
 import { listWorkflowIds, workflowShowJson } from './harness/temporal.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const POLYGON_KEY = `pk_FAULTSUITE_${randomBytes(12).toString('hex')}`;
 const API_KEY = `ak_FAULTSUITE_${randomBytes(12).toString('hex')}`;
@@ -25,16 +27,21 @@ const SECRETS = [POLYGON_KEY, API_KEY];
 
 describe('scenario 9: no secret anywhere after a full run', () => {
   let s: Scenario;
+  let receiver: WebhookReceiver;
   const bodies: Array<{ what: string; text: string }> = [];
   beforeAll(async () => {
     s = await setupScenario('09-secrets', {
       polygonKey: POLYGON_KEY,
       sim: { latencyMs: 10, maxResultsPerPage: 60, faults: { notAuthorizedTickers: ['NOPE'], errorRate: 0.02, malformedRate: 0.01, truncatedRate: 0.01, resetRate: 0.01, seed: 9 } },
       // Most verbose logging, where leaks happen.
-      env: { LOG_LEVEL: 'debug', POLYGON_PAGE_LIMIT: '50000', API_KEYS: `other-key-${randomBytes(4).toString('hex')},${API_KEY}`, JOB_RETRY_WINDOW_SECONDS: '0', POLYGON_REQUEST_TIMEOUT_MS: '3000' },
+      env: { LOG_LEVEL: 'debug', POLYGON_PAGE_LIMIT: '50000', WEBHOOK_SECRETS_KEY: randomBytes(32).toString('hex'), API_KEYS: `other-key-${randomBytes(4).toString('hex')},${API_KEY}`, JOB_RETRY_WINDOW_SECONDS: '0', POLYGON_REQUEST_TIMEOUT_MS: '3000' },
     });
+    receiver = await startWebhookReceiver('/secrets-hook');
   });
-  afterAll(async () => s?.teardown());
+  afterAll(async () => {
+    await receiver?.close();
+    await s?.teardown();
+  });
 
   it('runs jobs through every path with known keys', async () => {
     const { stack, report, db, sim } = s;
@@ -52,9 +59,16 @@ describe('scenario 9: no secret anywhere after a full run', () => {
     }
 
     // A job with a failing unit, then retried after the "plan" is fixed.
-    const j1 = await stack.startJob({ symbols: ['AAPL', 'NOPE'], timeframes: ['5m', '1d'], start_date: '2024-03-04', end_date: '2024-03-06' }, `secrets-${s.seed}`);
-    keep('POST backfill', j1.answer);
-    keep('POST backfill replay', await stack.http('POST', '/api/v1/backfill', { body: JSON.stringify({ symbols: ['AAPL', 'NOPE'], timeframes: ['5m', '1d'], start_date: '2024-03-04', end_date: '2024-03-06' }), headers: { 'idempotency-key': `secrets-${s.seed}` } }));
+    const webhook = { url: receiver.url };
+    const j1 = await stack.startJob({ symbols: ['AAPL', 'NOPE'], timeframes: ['5m', '1d'], start_date: '2024-03-04', end_date: '2024-03-06', webhook }, `secrets-${s.seed}`);
+    // The one answer that may carry the endpoint's secret: it is shown once, here.
+    const hookSecret = (j1.answer.body.webhook as { secret: string }).secret;
+    report.verify(/^whsec_/.test(hookSecret), 'the POST that first names the webhook endpoint answers with its generated whsec_ secret');
+    expect(hookSecret).toMatch(/^whsec_/);
+    receiver.secret = hookSecret;
+    SECRETS.push(hookSecret.slice('whsec_'.length));
+    keep('POST backfill (secret shown once, masked here)', { ...j1.answer, text: j1.answer.text.replace(hookSecret, 'whsec_<shown once>') });
+    keep('POST backfill replay', await stack.http('POST', '/api/v1/backfill', { body: JSON.stringify({ symbols: ['AAPL', 'NOPE'], timeframes: ['5m', '1d'], start_date: '2024-03-04', end_date: '2024-03-06', webhook }), headers: { 'idempotency-key': `secrets-${s.seed}` } }));
     keep('status while running', await stack.http('GET', `/api/v1/backfill/status/${j1.jobId}`));
     const st1 = await waitForJobEnd(db.pool, j1.jobId, 120_000, report, stack);
     report.note(`job 1 ended ${st1}`);
@@ -73,7 +87,7 @@ describe('scenario 9: no secret anywhere after a full run', () => {
     report.check('job 1 completed after the retry');
 
     // A job paused, resumed and cancelled.
-    const j2 = await stack.startJob({ symbols: ['MSFT', 'NVDA', 'AMZN'], timeframes: ['1m'], start_date: '2024-03-04', end_date: '2024-03-08', concurrency: 1 });
+    const j2 = await stack.startJob({ symbols: ['MSFT', 'NVDA', 'AMZN'], timeframes: ['1m'], start_date: '2024-03-04', end_date: '2024-03-08', concurrency: 1, webhook });
     keep('POST backfill 2', j2.answer);
     await waitForPages(db.pool, j2.jobId, 3, 60_000, stack);
     keep('pause', await stack.http('POST', `/api/v1/backfill/${j2.jobId}/pause`));
@@ -85,6 +99,15 @@ describe('scenario 9: no secret anywhere after a full run', () => {
     for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/api/v1/backfill/recent?limit=100', `/api/v1/backfill/status/${j2.jobId}`, `/api/v1/backfill/${j2.jobId}/units`]) {
       keep(`GET ${path}`, await stack.http('GET', path));
     }
+    // Each outcome was announced, signed with the secret (the receiver verifies with standardwebhooks).
+    await waitFor('the three webhook events', () => receiver.accepted.size >= 3, 120_000, 250);
+    const events = [...receiver.accepted.values()].map((e) => `${String(e.data.job_id).slice(0, 8)} ${e.type}`).sort();
+    report.verify(receiver.requests.every((r) => r.verified), `webhook receiver verified ${receiver.requests.length} requests: ${events.join(', ')}`);
+    expect(events).toEqual(
+      [`${j1.jobId.slice(0, 8)} backfill.completed_with_errors`, `${j1.jobId.slice(0, 8)} backfill.completed`, `${j2.jobId.slice(0, 8)} backfill.cancelled`].sort(),
+    );
+    for (const j of [j1, j2]) keep(`webhooks of ${j.jobId}`, await stack.http('GET', `/api/v1/backfill/${j.jobId}/webhooks`));
+
     // Bad input echoes: errors must not quote the Authorization header.
     keep('bad body', await stack.http('POST', '/api/v1/backfill', { body: JSON.stringify({ symbols: [API_KEY.slice(0, 3)], start_date: 'x' }) }));
 

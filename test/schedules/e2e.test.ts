@@ -48,7 +48,8 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
   let app: ReturnType<typeof createApp> | undefined;
   const api = () => {
     app ??= createApp({
-      config: loadConfig({ DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'warn' }),
+      // The test's webhook receiver listens on loopback, which production refuses.
+      config: loadConfig({ DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }),
       pool: stack.db.pool,
       temporal: stack.client,
       logger: createLogger(loadConfig({ LOG_LEVEL: 'warn' }), { destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
@@ -233,14 +234,18 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
     try {
       const id = `hooked-${tag}`;
       const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL'], spec: 'after_close', lookback_sessions: 1, paused: true, webhook: { url } });
-      expect([created.status, (created.json as ScheduleView).webhook]).toEqual([201, { url }]);
+      // The endpoint's secret is generated for it and shown in this answer only.
+      expect([created.status, (created.json as ScheduleView).webhook]).toEqual([201, { url, secret_source: 'generated', secret: expect.stringMatching(/^whsec_/) }]);
+      expect((await call('GET', `/api/v1/schedules/${id}`)).json).toMatchObject({ webhook: { url } });
+      expect(JSON.stringify((await call('GET', `/api/v1/schedules/${id}`)).json)).not.toContain('whsec_');
       expect((await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-15T12:00:00Z', end: '2024-07-16T12:00:00Z' })).status).toBe(200);
       const [job] = await waitFor('the run to insert its job', async () => {
         const rows = await jobsOf(id);
         return rows.length ? rows : null;
       });
       expect([job!.start_date, job!.end_date]).toEqual(['2024-07-15', '2024-07-15']);
-      const history = await stack.client.workflow.getHandle(`backfill-${job!.job_id}`).fetchHistory();
+      // The row is inserted by the run's plan activity, just before the run starts the job's workflow.
+      const history = await waitFor('the job\'s workflow', () => stack.client.workflow.getHandle(`backfill-${job!.job_id}`).fetchHistory());
       const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
       expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ jobId: job!.job_id, webhook: { url }, startDate: '2024-07-15' });
       // PATCH with null removes it from later runs.

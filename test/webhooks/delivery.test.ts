@@ -9,7 +9,7 @@ import type { WebhookDeliveries } from './types.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { countJobs, createHarness, errorOf, jsonHeaders, readJson, type Harness } from '../api/harness.js';
+import { countJobs, createHarness, deadTemporalClient, errorOf, jsonHeaders, readJson, type Harness } from '../api/harness.js';
 import { workflowIdForRedelivery } from '../../workflows/webhook.js';
 
 // Both processes seal and unseal endpoint secrets with the same key, as production's would.
@@ -171,6 +171,25 @@ describe('completion webhooks', () => {
     expect(histories).toBeGreaterThanOrEqual(4);
     expect(h.logs.length).toBeGreaterThan(0);
     for (const line of h.logs) expect(line).not.toContain(raw);
+  });
+
+  it('forgets a secret it generated for a request that then failed (Temporal down), so the retry is shown a new one', async () => {
+    const dead = await deadTemporalClient();
+    try {
+      const down = h.makeApp({ client: dead.client, temporalTimeouts: { callMs: 300 } });
+      const url = 'http://127.0.0.1:9/never-shown';
+      const body = JSON.stringify({ ...JOB, webhook: { url } });
+      const res = await down.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders({ 'idempotency-key': 'hook-503' }), body });
+      expect(res.status).toBe(503);
+      expect(JSON.stringify(await res.json())).not.toContain('whsec_');
+      expect((await h.db.pool.query('SELECT 1 FROM webhook_endpoints WHERE url = $1', [url])).rowCount).toBe(0);
+      // The same request once Temporal is back: the job starts and this answer shows the secret.
+      const again = await h.app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders({ 'idempotency-key': 'hook-503' }), body });
+      expect(again.status).toBe(202);
+      expect((await readJson<BackfillStarted>(again)).webhook).toMatchObject({ url, secret_source: 'generated', secret: expect.stringMatching(/^whsec_/) });
+    } finally {
+      await dead.close();
+    }
   });
 
   it('refuses a bad webhook with a 400 naming the field, and starts and writes nothing', async () => {

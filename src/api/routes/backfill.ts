@@ -19,6 +19,7 @@ import { heldLookup } from '../held.js';
 import { recentThroughput } from '../../db/recent-throughput.js';
 import { backfillPlan, planJson } from '../plan-schema.js';
 import { registerEndpoint } from '../../webhooks/secrets.js';
+import { forgetWebhookEndpoint } from '../../db/webhook-endpoint-forget.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -110,6 +111,8 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
           const mapped = fromTemporalError(e);
           if (!mapped) throw e;
           c.get('logger').warn({ job_id: job.jobId, err: { name: (e as Error).name, message: (e as Error).message } }, 'workflow start failed');
+          // A secret generated for this request is never shown now: the next request gets a new one.
+          if (webhook?.source === 'generated') await forgetWebhookEndpoint(svc.pool, webhook.url);
           if (!key) {
             // Without a key nobody can resume this job: close it rather than leave it pending forever.
             await failUnstartedJob(svc.pool, job.jobId, 'Temporal was unavailable; the job was not started');

@@ -24,6 +24,7 @@ import {
   type ScheduleView,
 } from '../schedule-schemas.js';
 import { DEFAULT_TEMPORAL_TIMEOUTS } from '../temporal.js';
+import { registerEndpoint } from '../../webhooks/secrets.js';
 
 const common = {
   401: errorSpec('Missing or wrong API key'),
@@ -103,6 +104,16 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
     return view(d, await recentScheduleRuns(svc.pool, [id], SCHEDULE_RUNS_SHOWN));
   }
 
+  /**
+   * After the schedule names an endpoint: its secret, generated for it if no job or schedule named
+   * it before (shown in this answer only), or how it is signed otherwise.
+   */
+  async function withRegistration(v: ScheduleView, url: string | undefined): Promise<ScheduleView> {
+    if (!url || !v.webhook) return v;
+    const reg = await registerEndpoint(svc.pool, svc.config, url);
+    return { ...v, webhook: { ...v.webhook, secret_source: reg.source, secret: reg.secret } };
+  }
+
   /** Runs an action on a schedule, 404 when Temporal does not know it. */
   async function act(id: string, fn: () => Promise<void>): Promise<void> {
     try {
@@ -152,7 +163,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
         throw err;
       }
       c.get('logger').info({ schedule_id: p.name }, 'schedule created');
-      return c.json(await load(p.name), 201);
+      return c.json(await withRegistration(await load(p.name), p.webhook?.url), 201);
     },
   );
 
@@ -230,7 +241,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
         throw err;
       });
       c.get('logger').info({ schedule_id: id, fields: Object.keys(p) }, 'schedule changed');
-      return c.json(await load(id), 200);
+      return c.json(await withRegistration(await load(id), p.webhook?.url), 200);
     },
   );
 
