@@ -6,6 +6,7 @@ import { runJob, type BackfillRequest, type JobStatus } from './api.js';
 import { tapLogs, type LogSummary } from './logs.js';
 import type { Stack } from './stack.js';
 import { startCpuProbe, type CpuBreakdown } from './cpu.js';
+import { sampleWorkerMemory, type WorkerMemAt } from './worker-mem.js';
 
 export interface UnitTimes {
   units: number;
@@ -32,7 +33,14 @@ export interface JobMeasure {
   fetched: number;
   inserted: number;
   units: UnitTimes;
-  mem: { workerMb: number; apiMb: number; workerSampledMb: number; apiSampledMb: number };
+  mem: {
+    workerMb: number;
+    apiMb: number;
+    workerSampledMb: number;
+    apiSampledMb: number;
+    /** The worker's own gauges at its highest sampled RSS, and each gauge's maximum. */
+    workerGauges?: { atPeak: WorkerMemAt; max: WorkerMemAt };
+  };
   cpu: CpuBreakdown;
   logs: LogSummary;
 }
@@ -84,8 +92,10 @@ export async function measureJob(stack: Stack, body: BackfillRequest, opts: JobO
   stack.api?.resetPeak();
   const probe = await startCpuProbe(stack.admin, stack.dbName, stack.pids());
   const stopTap = tapLogs(stack.worker);
+  const gauges = stack.workerMetricsUrl ? sampleWorkerMemory(stack.workerMetricsUrl) : undefined;
   const run = await runJob(stack.apiUrl, body, { onStarted: opts.onStarted, timeoutMs: opts.timeoutMs });
   const logs = stopTap();
+  const workerGauges = await gauges?.stop();
   const cpu = await probe.stop();
   const wm = stack.worker?.peakMb();
   const am = stack.api?.peakMb();
@@ -101,7 +111,7 @@ export async function measureJob(stack: Stack, body: BackfillRequest, opts: JobO
     fetched: Number(run.final.total_records_fetched ?? units.barsFetched),
     inserted: Number(run.final.total_records_inserted ?? units.barsInserted),
     units,
-    mem: { workerMb: wm?.hwmMb ?? NaN, apiMb: am?.hwmMb ?? NaN, workerSampledMb: wm?.sampledMb ?? NaN, apiSampledMb: am?.sampledMb ?? NaN },
+    mem: { workerMb: wm?.hwmMb ?? NaN, apiMb: am?.hwmMb ?? NaN, workerSampledMb: wm?.sampledMb ?? NaN, apiSampledMb: am?.sampledMb ?? NaN, workerGauges },
     cpu,
     logs,
   };

@@ -5,12 +5,12 @@
 //
 // Options: --quick, --profile (adds a CPU profile of the worker during one large job), --runs N,
 // --only ceiling,rerun,... (figures to run, by the names in FIGURES; product-ingest, rerun and
-// old-design need ceiling's data), --verbose (service output).
+// old-design need ceiling's data), --verbose (service output), --sources (run the worker and API from
+// the TypeScript sources under tsx instead of the production build).
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { Stack, SIM_KEY } from './stack.js';
 import { loadDataset, type Dataset } from './data.js';
 import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './ceiling.js';
@@ -45,6 +45,8 @@ function option(name: string): string | undefined {
 const QUICK = flag('quick');
 const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
+/** Run the product from its sources (tsx) rather than from the production build it makes first. */
+const SOURCES = flag('sources');
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
 const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -177,7 +179,17 @@ async function main() {
       runs: [],
     });
   };
-  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072 });
+  // The product as production runs it: `npm run build` (tsc + the prebuilt workflow bundle), into
+  // .bench/dist so that the project's own dist/ is left alone.
+  let distDir: string | undefined;
+  if (!SOURCES) {
+    distDir = join(ROOT, '.bench', 'dist');
+    const t0 = Date.now();
+    log('building the product (npm run build -- --out-dir .bench/dist)...');
+    execSync(`${JSON.stringify(process.execPath)} scripts/build.mjs --out-dir ${JSON.stringify(distDir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    log(`  built in ${fmt((Date.now() - t0) / 1000)} s`);
+  }
+  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072, distDir });
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
@@ -197,7 +209,7 @@ async function main() {
       const r = await stack.admin.query<Record<string, string>>(`SHOW ${k}`);
       report.machine[k] = Object.values(r.rows[0]!)[0];
     }
-    log('starting API and worker (child processes, tsx)...');
+    log(`starting API and worker (child processes, ${SOURCES ? 'sources under tsx' : 'compiled, plain node'})...`);
     await Promise.all([stack.startApi(), stack.startWorker()]);
     await sleep(1_000);
     const idle = { workerMb: (readMem(stack.worker!.pid)?.rssKb ?? NaN) / 1024, apiMb: (readMem(stack.api!.pid)?.rssKb ?? NaN) / 1024 };
@@ -523,18 +535,14 @@ async function main() {
       const w = large.map((m) => m.mem.workerMb);
       const a = large.map((m) => m.mem.apiMb);
       const idle = report.details.idleRss as { workerMb: number; apiMb: number };
-      rows.push({ fig: 'memory', metric: 'worker RSS idle, just started (bundles workflows/ itself)', value: idle.workerMb, unit: 'MB', runs: [] });
-      if (!QUICK) {
-        // The product's own option: a workflow bundle built ahead (WORKER_WORKFLOW_BUNDLE).
-        const bundle = join(ROOT, '.bench', 'workflow-bundle.js');
-        mkdirSync(dirname(bundle), { recursive: true });
-        const { code } = await bundleWorkflowCode({ workflowsPath: join(ROOT, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
-        writeFileSync(bundle, code);
-        await stack.startWorker({ WORKER_WORKFLOW_BUNDLE: bundle });
+      rows.push({ fig: 'memory', metric: `worker RSS idle, just started (${SOURCES ? 'sources under tsx, bundles workflows/ itself' : 'compiled, prebuilt workflow bundle'})`, value: idle.workerMb, unit: 'MB', runs: [] });
+      if (!QUICK && !SOURCES) {
+        // What the build saves: the same worker from its sources under tsx, bundling workflows/ at start.
+        await stack.startWorker({}, [], 'sources');
         await sleep(1_000);
-        const pre = (readMem(stack.worker!.pid)?.rssKb ?? NaN) / 1024;
+        const src = (readMem(stack.worker!.pid)?.rssKb ?? NaN) / 1024;
         await stack.startWorker();
-        rows.push({ fig: 'memory', metric: '  same with a prebuilt workflow bundle (WORKER_WORKFLOW_BUNDLE)', value: pre, unit: 'MB', runs: [] });
+        rows.push({ fig: 'memory', metric: '  same from sources under tsx, bundling workflows/ at start', value: src, unit: 'MB', runs: [] });
       }
       rows.push({ fig: 'memory', metric: 'worker peak RSS during the large job', value: max(w), unit: 'MB', aim: '< 512 MB', met: max(w) < 512, runs: w });
       rows.push({ fig: 'memory', metric: 'API peak RSS during the large job', value: max(a), unit: 'MB', runs: a });

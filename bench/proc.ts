@@ -1,6 +1,8 @@
-// Runs the product's worker and API as child processes (`node --import tsx <entry>`, the same code
-// path as `tsx src/worker.ts` but one process, so the pid we sample is the service itself), keeps the
-// tail of their output, hands every log line to listeners, and samples memory from /proc.
+// Runs the product's worker and API as child processes: compiled JavaScript with plain `node` (what
+// `npm run start:worker` / `start:api` run in production), or a TypeScript source under
+// `node --import tsx <entry>` (the same code path as `tsx src/worker.ts` but one process, so the pid
+// we sample is the service itself). Keeps the tail of their output, hands every log line to
+// listeners, and samples memory from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,7 +11,7 @@ export const ROOT = resolve(import.meta.dirname, '..');
 
 export interface ServiceOptions {
   name: string;
-  /** Entry file relative to the project root, e.g. src/worker.ts. */
+  /** Entry file relative to the project root (or absolute): src/worker.ts runs under tsx, a .js file with plain node. */
   entry: string;
   env: Record<string, string>;
   /** Extra node flags (e.g. --cpu-prof). */
@@ -56,7 +58,8 @@ export class Service {
   readonly exited: Promise<number | null>;
 
   constructor(readonly opts: ServiceOptions) {
-    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', opts.entry], {
+    const loader = opts.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    this.child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...loader, opts.entry], {
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

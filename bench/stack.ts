@@ -2,6 +2,7 @@
 // Temporal dev server, a new database `bench_<timestamp>` (dropped at the end), the Polygon
 // simulator in this process, and the product's worker and API as child processes configured by
 // environment exactly as in production.
+import { join } from 'node:path';
 import pg from 'pg';
 import { Connection } from '@temporalio/client';
 import { migrate } from '../src/db/migrate.js';
@@ -66,7 +67,15 @@ export interface StackOptions {
   log: (msg: string) => void;
   /** Simulator page cache: enough for every page of the large job. */
   simCacheMb: number;
+  /**
+   * The production build (`npm run build -- --out-dir <dir>`): worker and API run its compiled
+   * JavaScript with plain node, the worker with the bundle the build wrote. Absent: sources under tsx.
+   */
+  distDir?: string;
 }
+
+/** How a worker is started: `dist` = the build's compiled worker (prebuilt bundle), `sources` = src/worker.ts under tsx. */
+export type WorkerCode = 'dist' | 'sources';
 
 function withDb(url: string, db: string): string {
   const u = new URL(url);
@@ -82,6 +91,8 @@ export class Stack {
   dbName!: string;
   dbUrl!: string;
   worker?: Service;
+  /** The running worker's /metrics (from its start-up log line), once known. */
+  workerMetricsUrl?: string;
   api?: Service;
   apiUrl!: string;
   taskQueue!: string;
@@ -146,15 +157,32 @@ export class Stack {
       POLYGON_API_KEY: SIM_KEY,
       POLYGON_RATE_LIMIT_RPM: '0',
       LOG_LEVEL: 'info',
+      // A free port: the default (9464) may be another worker's on this shared machine.
+      WORKER_METRICS_PORT: '0',
+      WORKER_METRICS_HOST: '127.0.0.1',
       ...this.opts.workerEnv,
       ...extra,
     };
   }
 
-  async startWorker(extra: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Service> {
+  /** The entry of a product process: compiled under distDir when the bench built one, else the source. */
+  private entry(source: string, code: WorkerCode = this.opts.distDir ? 'dist' : 'sources'): string {
+    return code === 'dist' && this.opts.distDir ? join(this.opts.distDir, source.replace(/\.ts$/, '.js')) : source;
+  }
+
+  async startWorker(extra: Record<string, string> = {}, nodeArgs: string[] = [], code?: WorkerCode): Promise<Service> {
     if (this.worker?.alive) await this.stopWorker();
-    const w = new Service({ name: 'worker', entry: 'src/worker.ts', env: this.workerEnv(extra), nodeArgs, verbose: this.opts.verbose });
+    const w = new Service({ name: 'worker', entry: this.entry('src/worker.ts', code), env: this.workerEnv(extra), nodeArgs, verbose: this.opts.verbose });
     this.worker = w;
+    this.workerMetricsUrl = undefined;
+    const off = w.onLine((line) => {
+      // pino's 'worker started' line names the metrics port it picked.
+      const m = /"metricsPort":(\d+)/.exec(line);
+      if (m) {
+        this.workerMetricsUrl = `http://127.0.0.1:${m[1]}/metrics`;
+        off();
+      }
+    });
     await this.waitForPoller(w);
     return w;
   }
@@ -169,7 +197,7 @@ export class Stack {
     const port = new URL(this.apiUrl).port;
     const a = new Service({
       name: 'api',
-      entry: 'src/api/server.ts',
+      entry: this.entry('src/api/server.ts'),
       env: {
         DATABASE_URL: this.dbUrl,
         TEMPORAL_ADDRESS: this.temporal.address,
