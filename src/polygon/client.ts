@@ -9,7 +9,7 @@ import { errorForStatus } from './responses.js';
 import { nyDayOf, parseDateToDay } from './time.js';
 import { isTimespan, MAX_MULTIPLIER } from './timeframes.js';
 import { createFetchTransport, createNodeTransport, type Transport, type TransportResponse } from './transport.js';
-import type { AggsQuery, Page, ResumeCursor } from './types.js';
+import type { AggsQuery, Bar, Page, ResumeCursor } from './types.js';
 
 export const DEFAULT_LIMIT = 50_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -174,27 +174,40 @@ export class PolygonClient {
       // Later pages of a window start where the previous one's last bar was (that date continues).
       let coverFrom = span.fromDay;
       while (url !== null) {
-        const { res, ms, path } = await this.#get(url, signal, 'aggs');
-        const parsed = parseAggsBody(res.body, lastTs, { path, status: res.status }, this.#scrub);
-        const bars = parsed.bars;
+        const got = await this.#aggsPage(url, lastTs, signal);
+        const { bars, ms, path, bytes } = got;
         if (bars.length > 0) {
-          lastTs = parsed.lastTs;
+          lastTs = got.lastTs;
           cursor = { afterTs: lastTs };
         }
-        if (parsed.received > 0) {
+        if (got.received > 0) {
           seenData = true;
         } else if (!seenData && !tickerChecked && this.#verifyEmptyTicker) {
           tickerChecked = true;
           if ((await this.tickerExists(q.ticker, signal)) === false) throw new UnknownTickerError(q.ticker, { path });
         }
-        const nextUrl: URL | null = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
-        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(parsed.lastTs) : null;
+        const nextUrl = got.next;
+        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(got.lastTs) : null;
         const covers = through === null || through < coverFrom ? null : { fromDay: coverFrom, toDay: through };
         if (covers) coverFrom = covers.toDay;
-        yield { bars, cursor, requestMs: ms, bytes: res.bytes, covers };
+        yield { bars, cursor, requestMs: ms, bytes, covers };
         url = nextUrl;
       }
     }
+  }
+
+  /**
+   * One aggregates request, parsed. Its own frame, so that nothing of the response body outlives
+   * the parse: the generator above sits at its `yield` (holding its locals) while the page waits
+   * for the previous one's write, and a body is ~5 MB a page. Strings JSON.parse takes from it
+   * (next_url, request_id) can be slices that keep the whole body alive, so only the followed URL
+   * leaves this frame.
+   */
+  async #aggsPage(url: URL, afterTs: number, signal: AbortSignal | undefined): Promise<{ bars: Bar[]; lastTs: number; received: number; next: URL | null; ms: number; path: string; bytes: number }> {
+    const { res, ms, path } = await this.#get(url, signal, 'aggs');
+    const parsed = parseAggsBody(res.body, afterTs, { path, status: res.status }, this.#scrub);
+    const next = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
+    return { bars: parsed.bars, lastTs: parsed.lastTs, received: parsed.received, next, ms, path, bytes: res.bytes };
   }
 
   #requireKey(): void {
