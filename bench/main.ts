@@ -9,8 +9,8 @@
 // the TypeScript sources under tsx instead of the production build).
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Stack, SIM_KEY } from './stack.js';
 import { loadDataset, type Dataset } from './data.js';
 import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './ceiling.js';
@@ -47,6 +47,10 @@ const PROFILE = flag('profile');
 const VERBOSE = flag('verbose');
 /** Run the product from its sources (tsx) rather than from the production build it makes first. */
 const SOURCES = flag('sources');
+/** Development: reuse the build (.bench/dist, or --dist DIR) from an earlier run instead of building again. */
+const REUSE_BUILD = flag('reuse-build');
+/** Development: node flags for the worker (e.g. "--max-old-space-size=256"), to try V8 settings. */
+const WORKER_NODE_ARGS = (option('worker-node-args') ?? '').split(' ').filter(Boolean);
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
 const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -182,14 +186,14 @@ async function main() {
   // The product as production runs it: `npm run build` (tsc + the prebuilt workflow bundle), into
   // .bench/dist so that the project's own dist/ is left alone.
   let distDir: string | undefined;
-  if (!SOURCES) {
-    distDir = join(ROOT, '.bench', 'dist');
+  if (!SOURCES) distDir = option('dist') ?? join(ROOT, '.bench', 'dist');
+  if (distDir && !(REUSE_BUILD && existsSync(join(distDir, 'src', 'worker.js')))) {
     const t0 = Date.now();
-    log('building the product (npm run build -- --out-dir .bench/dist)...');
+    log(`building the product (npm run build -- --out-dir ${relative(ROOT, distDir)})...`);
     execSync(`${JSON.stringify(process.execPath)} scripts/build.mjs --out-dir ${JSON.stringify(distDir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     log(`  built in ${fmt((Date.now() - t0) / 1000)} s`);
   }
-  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072, distDir });
+  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072, distDir, workerNodeArgs: WORKER_NODE_ARGS });
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);
@@ -545,6 +549,8 @@ async function main() {
         rows.push({ fig: 'memory', metric: '  same from sources under tsx, bundling workflows/ at start', value: src, unit: 'MB', runs: [] });
       }
       rows.push({ fig: 'memory', metric: 'worker peak RSS during the large job', value: max(w), unit: 'MB', aim: '< 512 MB', met: max(w) < 512, runs: w });
+      const at = large.map((m) => m.mem.workerGauges).find((g) => g)?.atPeak;
+      if (at) rows.push({ fig: 'memory', metric: `  worker at its peak (own gauges): V8 heap used ${fmt(at.heapUsedMb)} of ${fmt(at.heapTotalMb)} committed, external ${fmt(at.externalMb)}`, value: at.rssMb, unit: 'MB RSS', runs: [] });
       rows.push({ fig: 'memory', metric: 'API peak RSS during the large job', value: max(a), unit: 'MB', runs: a });
     }
     if (want('memory')) {
@@ -558,6 +564,8 @@ async function main() {
         log(`${units} units ${m.status} in ${fmt(m.wallMs / 1000)} s (${fmt(ups)} units/s); worker peak ${fmt(m.mem.workerMb)} MB, API peak ${fmt(m.mem.apiMb)} MB; cpu ${cpuLine(m.cpu)}`);
         if (m.status !== 'completed') report.errors.push(`10k-unit job ${m.jobId} ended ${m.status}`);
         rows.push({ fig: 'memory', metric: `worker peak RSS during a ${units}-unit job (${req.symbols.length} sym x ${req.timeframes}, 2 days)`, value: m.mem.workerMb, unit: 'MB', aim: '< 512 MB', met: m.mem.workerMb < 512, runs: [m.mem.workerMb] });
+        const g = m.mem.workerGauges?.atPeak;
+        if (g) rows.push({ fig: 'memory', metric: `  worker at its peak (own gauges): V8 heap used ${fmt(g.heapUsedMb)} of ${fmt(g.heapTotalMb)} committed, external ${fmt(g.externalMb)}`, value: g.rssMb, unit: 'MB RSS', runs: [] });
         rows.push({ fig: 'memory', metric: `API peak RSS during the ${units}-unit job`, value: m.mem.apiMb, unit: 'MB', runs: [m.mem.apiMb] });
         rows.push({ fig: 'memory', metric: `  ${units}-unit job throughput (c=${req.concurrency})`, value: ups, unit: 'units/s', runs: [ups] });
         otherLoad('memory', [m.cpu]);

@@ -72,6 +72,8 @@ export interface StackOptions {
    * JavaScript with plain node, the worker with the bundle the build wrote. Absent: sources under tsx.
    */
   distDir?: string;
+  /** Node flags for every worker start, before a figure's own. */
+  workerNodeArgs?: string[];
 }
 
 /** How a worker is started: `dist` = the build's compiled worker (prebuilt bundle), `sources` = src/worker.ts under tsx. */
@@ -172,7 +174,7 @@ export class Stack {
 
   async startWorker(extra: Record<string, string> = {}, nodeArgs: string[] = [], code?: WorkerCode): Promise<Service> {
     if (this.worker?.alive) await this.stopWorker();
-    const w = new Service({ name: 'worker', entry: this.entry('src/worker.ts', code), env: this.workerEnv(extra), nodeArgs, verbose: this.opts.verbose });
+    const w = new Service({ name: 'worker', entry: this.entry('src/worker.ts', code), env: this.workerEnv(extra), nodeArgs: [...(this.opts.workerNodeArgs ?? []), ...nodeArgs], verbose: this.opts.verbose });
     this.worker = w;
     this.workerMetricsUrl = undefined;
     const off = w.onLine((line) => {
