@@ -5,8 +5,6 @@
 // backfill over three past evenings runs three jobs, each over its own evening's window. Bad input
 // is a 400 naming the field and creates nothing in Temporal or Postgres.
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +20,7 @@ import { temporalScheduleId } from '../../workflows/schedule-messages.js';
 import { isFinalJobStatus } from '../../workflows/vocabulary.js';
 import { temporalAddress } from '../helpers/env.js';
 import { waitFor } from '../helpers/wait.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 import { useWorkflowStack } from '../helpers/workflow-stack.js';
 // @ts-expect-error plain ESM helper shared with npm scripts, no type declarations
 import { ensureTemporalCli } from '../../scripts/temporal-cli.mjs';
@@ -48,10 +47,15 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
   let app: ReturnType<typeof createApp> | undefined;
   const api = () => {
     app ??= createApp({
-      // The test's webhook receiver listens on loopback, which production refuses.
-      config: loadConfig({ DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' }),
+      config: loadConfig({
+        DATABASE_URL: stack.db.url, TEMPORAL_ADDRESS: temporalAddress(), TEMPORAL_TASK_QUEUE: stack.taskQueue, LOG_LEVEL: 'warn',
+        // The test's webhook receiver listens on loopback, which production refuses.
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      }),
       pool: stack.db.pool,
       temporal: stack.client,
+      // Two cores shared with other test files: the default 5 s deadline can pass under load.
+      temporalTimeouts: { callMs: 20_000 },
       logger: createLogger(loadConfig({ LOG_LEVEL: 'warn' }), { destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
     });
     return app;
@@ -85,7 +89,7 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
       [{ lookback_sessions: 0 }, 'lookback_sessions', /at least 1/],
       [{ lookback_sessions: 10_000 }, 'lookback_sessions', /at most/],
       [{ name: 'Has Spaces' }, 'name', /lower-case/],
-      [{ webhook: { url: 'ftp://example.com/x' } }, 'webhook', /http/],
+      [{ webhook: { url: 'ftp://example.com/x' } }, 'webhook', /http and https/],
     ];
     for (const [patch, field, message] of cases) {
       const r = await call('POST', '/api/v1/schedules', { ...base, ...patch });
@@ -226,18 +230,18 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
     expect((await call('POST', `/api/v1/schedules/nope-${tag}/trigger`)).status).toBe(404);
   });
 
-  it("a schedule's webhook reaches its runs' jobs (JobSpec.webhook in the child's input)", async () => {
-    // A receiver that accepts anything, so that a job announcing its end is never held up by it.
-    const receiver = createServer((_req, res) => res.writeHead(204).end());
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/backfill`;
+  it("a schedule's webhook: its secret shown once at creation; each run's job is announced to it, signed", async () => {
+    const receiver = await startWebhookReceiver('/hooks/backfill');
+    const url = receiver.url;
     try {
       const id = `hooked-${tag}`;
       const created = await call('POST', '/api/v1/schedules', { name: id, symbols: ['AAPL'], spec: 'after_close', lookback_sessions: 1, paused: true, webhook: { url } });
       // The endpoint's secret is generated for it and shown in this answer only.
-      expect([created.status, (created.json as ScheduleView).webhook]).toEqual([201, { url, secret_source: 'generated', secret: expect.stringMatching(/^whsec_/) }]);
-      expect((await call('GET', `/api/v1/schedules/${id}`)).json).toMatchObject({ webhook: { url } });
-      expect(JSON.stringify((await call('GET', `/api/v1/schedules/${id}`)).json)).not.toContain('whsec_');
+      const view = created.json as ScheduleView;
+      expect([created.status, view.webhook]).toEqual([201, { url, secret_source: 'generated', secret: expect.stringMatching(/^whsec_/) }]);
+      receiver.secret = view.webhook!.secret!;
+      // Never again: not in the schedule's view.
+      expect(JSON.stringify((await call('GET', `/api/v1/schedules/${id}`)).json)).not.toContain(receiver.secret!);
       expect((await call('POST', `/api/v1/schedules/${id}/backfill`, { start: '2024-07-15T12:00:00Z', end: '2024-07-16T12:00:00Z' })).status).toBe(200);
       const [job] = await waitFor('the run to insert its job', async () => {
         const rows = await jobsOf(id);
@@ -245,13 +249,18 @@ describe('schedules end to end (REST, Temporal CLI, worker)', () => {
       });
       expect([job!.start_date, job!.end_date]).toEqual(['2024-07-15', '2024-07-15']);
       // The row is inserted by the run's plan activity, just before the run starts the job's workflow.
-      const history = await waitFor('the job\'s workflow', () => stack.client.workflow.getHandle(`backfill-${job!.job_id}`).fetchHistory());
+      const history = await waitFor("the job's workflow", () => stack.client.workflow.getHandle(`backfill-${job!.job_id}`).fetchHistory());
       const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-      expect(JSON.parse(Buffer.from(payload.data!).toString('utf8'))).toMatchObject({ jobId: job!.job_id, webhook: { url }, startDate: '2024-07-15' });
+      const input = Buffer.from(payload.data!).toString('utf8');
+      expect(JSON.parse(input)).toMatchObject({ jobId: job!.job_id, webhook: { url }, startDate: '2024-07-15' });
+      expect(input).not.toContain(receiver.secret!);
+      const events = await waitFor('one verified event for the job', () => (receiver.accepted.size ? [...receiver.accepted.values()] : null), 30_000);
+      expect(events.map((e) => e.type)).toEqual(['backfill.completed']);
+      expect(JSON.stringify(events[0]!.data)).toContain(job!.job_id);
       // PATCH with null removes it from later runs.
       expect(((await call('PATCH', `/api/v1/schedules/${id}`, { webhook: null })).json as ScheduleView).webhook).toBeNull();
     } finally {
-      receiver.close();
+      await receiver.close();
     }
   });
 });
