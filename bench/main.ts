@@ -672,6 +672,18 @@ async function main() {
         met: cost <= 0.05,
         runs: pairs.map((x) => x * 100),
       });
+      // CPU is what the ledger adds, and on a shared machine it is steadier than wall time: the sum
+      // over our processes (worker, Postgres, Temporal, API, simulator) per bar, with against without.
+      const totalPerBar = (ms: JobMeasure[]) => median(ms.map((m) => (['worker', 'postgres', 'temporal', 'api', 'sim'].reduce((a, k) => a + (m.cpu.ms[k] ?? 0), 0) / m.inserted) * 1000));
+      const cpuOn = totalPerBar(runsBy.on);
+      const cpuOff = totalPerBar(runsBy.off);
+      rows.push({
+        fig: 'ledger-cost',
+        metric: `  CPU per bar of our processes, with / without: ${fmt(cpuOn, 2)} / ${fmt(cpuOff, 2)} us (medians)`,
+        value: (cpuOn / cpuOff - 1) * 100,
+        unit: '% more CPU',
+        runs: [],
+      });
       for (const k of ['worker', 'postgres']) {
         rows.push({ fig: 'ledger-cost', metric: `  ${k} CPU per bar, with / without: ${fmt(perBar(runsBy.on, k), 2)} / ${fmt(perBar(runsBy.off, k), 2)}`, value: perBar(runsBy.on, k) - perBar(runsBy.off, k), unit: 'us/bar more', runs: [] });
       }
