@@ -137,4 +137,24 @@ describe('reprocess modes', () => {
     expect(status).toMatchObject({ sessions_skipped: SESSIONS - 3, total_records_fetched: 3, total_records_inserted: 0 });
     expect((await plan(one)).total).toMatchObject({ requests: 0, sessions_held: SESSIONS });
   }, 120_000);
+
+  it('COVERAGE_SETTLE_MINUTES moves the settle instant to the extended close (20:00) plus that many minutes', async () => {
+    // AAPL 1d's 8 February fetched at 21:00 New York the same evening.
+    await h.db.pool.query(
+      `UPDATE coverage_days cd SET fetched_at = (cd.day::timestamp + interval '21 hours') AT TIME ZONE 'America/New_York'
+         FROM series s
+        WHERE s.series_id = cd.series_id AND s.symbol = 'AAPL' AND s.timeframe = '1d' AND s.adjusted AND cd.day = '2024-02-08'`,
+    );
+    const one = { symbols: ['AAPL'], timeframes: ['1d'], start_date: REQUEST.start_date, end_date: REQUEST.end_date, adjusted: true, dry_run: true };
+    const heldWith = async (minutes?: string) => {
+      const app = minutes === undefined ? h.app : h.makeApp({ env: { COVERAGE_SETTLE_MINUTES: minutes } });
+      const res = await app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(one) });
+      return (await readJson<BackfillPlan>(res)).total.sessions_held;
+    };
+    // Default: final from 11:00 the next day, so not yet; 0 or 60 minutes after 20:00: final; 120: not.
+    expect(await heldWith()).toBe(SESSIONS - 1);
+    expect(await heldWith('0')).toBe(SESSIONS);
+    expect(await heldWith('60')).toBe(SESSIONS);
+    expect(await heldWith('120')).toBe(SESSIONS - 1);
+  });
 });

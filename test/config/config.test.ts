@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable}:`));
   });
 
+  it('leaves COVERAGE_SETTLE_MINUTES unset by default (11:00 New York the next day) and refuses a bad one by name', () => {
+    expect(loadConfig({}).COVERAGE_SETTLE_MINUTES).toBeUndefined();
+    expect(loadConfig({ COVERAGE_SETTLE_MINUTES: '90' }).COVERAGE_SETTLE_MINUTES).toBe(90);
+    for (const bad of ['-1', '1.5', 'soon', String(14 * 24 * 60 + 1)]) {
+      expect(() => loadConfig({ COVERAGE_SETTLE_MINUTES: bad })).toThrow(/COVERAGE_SETTLE_MINUTES/);
+    }
+  });
+
   it('never echoes a bad value, which may be a secret', () => {
     try {
       loadConfig({ DATABASE_URL: 'postgres-secret-password-123' });
