@@ -11,6 +11,8 @@ export interface BackfillRequest {
   concurrency: number;
   /** The bench measures fetching and writing: every job fetches its whole range (`all`) unless it says `missing`. */
   reprocess?: 'missing' | 'all';
+  /** Jobs that measure one activity per unit say `per_ticker` (auto would fetch their 1d units grouped). */
+  strategy?: 'auto' | 'per_ticker' | 'grouped';
 }
 
 export interface JobStatus {

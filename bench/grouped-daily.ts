@@ -29,6 +29,8 @@ export async function groupedDailySaving(opts: { symbols?: number; from?: string
     onRequest: (i) => void (i.kind === 'aggs' ? count.aggs++ : i.kind === 'grouped' ? count.grouped++ : count.other++),
   });
   const key = (s: string, b: Bar) => `${s}|${b.t}`;
+  // Field by field: the parsed objects keep each endpoint's own key order.
+  const values = (b: Bar) => JSON.stringify([b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n]);
   try {
     const perTicker = new Map<string, string>();
     const t0 = performance.now();
@@ -37,7 +39,7 @@ export async function groupedDailySaving(opts: { symbols?: number; from?: string
       Array.from({ length: 8 }, async () => {
         for (let i = next++; i < symbols.length; i = next++) {
           const s = symbols[i]!;
-          for await (const p of client.pages({ ticker: s, timeframe: parseTimeframe('1d'), from, to, adjusted: true })) for (const b of p.bars) perTicker.set(key(s, b), JSON.stringify(b));
+          for await (const p of client.pages({ ticker: s, timeframe: parseTimeframe('1d'), from, to, adjusted: true })) for (const b of p.bars) perTicker.set(key(s, b), values(b));
         }
       }),
     );
@@ -46,7 +48,7 @@ export async function groupedDailySaving(opts: { symbols?: number; from?: string
     const t1 = performance.now();
     for (const s of sessions) {
       const g = await client.groupedDaily({ date: s.date, adjusted: true });
-      for (const [ticker, b] of g.bars) grouped.set(key(ticker, b), JSON.stringify(b));
+      for (const [ticker, b] of g.bars) grouped.set(key(ticker, b), values(b));
     }
     const groupedMs = performance.now() - t1;
     let differ = perTicker.size === grouped.size ? 0 : Math.abs(perTicker.size - grouped.size);

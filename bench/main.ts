@@ -67,7 +67,8 @@ const want = (fig: Figure) => !ONLY || ONLY.includes(fig);
 
 /** The POST body of a job of many generated tickers. */
 function manyUnitRequest(p: { symbols: number; timeframes: readonly string[]; from: string; to: string; concurrency: number }, prefix: string): BackfillRequest {
-  return { symbols: tickers(p.symbols, prefix), timeframes: [...p.timeframes], start_date: p.from, end_date: p.to, adjusted: true, concurrency: p.concurrency };
+  // Per ticker: these jobs measure one activity per unit (auto would fetch their 1d units grouped).
+  return { symbols: tickers(p.symbols, prefix), timeframes: [...p.timeframes], start_date: p.from, end_date: p.to, adjusted: true, concurrency: p.concurrency, strategy: 'per_ticker' };
 }
 
 const LARGE_SYMBOLS = ['AAPL', 'MSFT', 'AMZN', 'GOOGL', 'META', 'NVDA', 'TSLA', 'JPM', 'V', 'JNJ', 'WMT', 'PG', 'MA', 'HD', 'XOM', 'CVX', 'KO', 'PEP', 'BAC', 'DIS'];
@@ -271,7 +272,7 @@ async function main() {
     // or new pool connections.
     log('warm-up job...');
     await measureJob(stack, { ...largeReq, symbols: largeReq.symbols.slice(0, 2), start_date: '2022-12-01', end_date: '2022-12-09' }, { countRows: false });
-    await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16 }, { countRows: false });
+    await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16, strategy: 'per_ticker' }, { countRows: false });
 
     // -------------------------------------------------------------------------------------------
     // ceiling, product-ingest, rerun, old-design: per run, the ceilings, the product job, its re-run and the old design,

@@ -95,4 +95,20 @@ describe('grouped daily', () => {
     for (const u of await unitRows(pool, jobId)) expect(u).toMatchObject({ status: 'completed', pages: SESSIONS, error_code: null });
     expect((await jobRow(pool, jobId))!.status).toBe('completed');
   });
+
+  it('carries its days across continue-as-new: every day once, the units completed with their totals', async () => {
+    const pool = stack.db.pool;
+    await pool.query(`DELETE FROM bars; DELETE FROM coverage_days`);
+    const before = stack.sim.stats().requests;
+    const jobId = randomUUID();
+    // Five days a run: the month's sessions take several runs, each carrying the days left.
+    const result = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, strategy: 'grouped', maxUnitsPerRun: 5, concurrency: 2 }));
+    expect(result.run).toBeGreaterThanOrEqual(Math.ceil(SESSIONS / 5));
+    expect(result.status).toBe('completed');
+    expect(result.counts).toEqual({ pending: 0, running: 0, completed: SYMBOLS.length, failed: 0, cancelled: 0 });
+    expect(stack.sim.stats().requests - before).toBe(SESSIONS);
+    expect(result.barsFetched).toBe(SYMBOLS.length * SESSIONS - 1);
+    expect(result.barsInserted).toBe(SYMBOLS.length * SESSIONS - 1);
+    expect(await snapshot(pool)).toEqual(perTickerRows);
+  });
 });
