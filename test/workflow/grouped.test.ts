@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { useWorkflowStack } from '../helpers/workflow-stack.js';
 import { resultOf, startBackfill } from '../helpers/worker.js';
-import { progressQuery, retryFailedUpdate } from '../../workflows/messages.js';
+import { progressQuery, retryFailedUpdate, workflowIdForJob, type BackfillInput } from '../../workflows/messages.js';
+import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { CalendarSet } from '../../src/calendar/index.js';
 import type { Pool } from '../../src/db/pool.js';
 import { jobRow, unitRows, waitFor } from './support.js';
@@ -110,5 +111,26 @@ describe('grouped daily', () => {
     expect(result.barsFetched).toBe(SYMBOLS.length * SESSIONS - 1);
     expect(result.barsInserted).toBe(SYMBOLS.length * SESSIONS - 1);
     expect(await snapshot(pool)).toEqual(perTickerRows);
+  });
+
+  it('after the workflow closed, a restart with input.retry naming one symbol requeues every grouped unit and fetches only the failed day', async () => {
+    const pool = stack.db.pool;
+    await pool.query(`DELETE FROM bars; DELETE FROM coverage_days`);
+    stack.sim.setOptions({ faults: { notAuthorizedBefore: '2024-05-02' } });
+    const jobId = randomUUID();
+    const first = await resultOf(await startBackfill(stack.client, stack.taskQueue, { jobId, ...RANGE, strategy: 'grouped', retryWindowSeconds: 0 }));
+    expect(first.status).toBe('failed');
+    expect(first.counts.failed).toBe(SYMBOLS.length);
+    stack.sim.setOptions({ faults: { notAuthorizedBefore: undefined } });
+    const before = stack.sim.stats().requests;
+    // What the API's POST /retry does for a closed job: same workflow id and input, `retry` set.
+    const input: BackfillInput = { jobId, ...RANGE, adjusted: true, concurrency: 4, retryWindowSeconds: 0, strategy: 'grouped', retry: { symbols: [SYMBOLS[0]!] } };
+    const again = await resultOf(await stack.client.workflow.start(BackfillWorkflow, { taskQueue: stack.taskQueue, workflowId: workflowIdForJob(jobId), args: [input] }));
+    expect(stack.sim.stats().requests - before).toBe(1);
+    expect(again.status).toBe('completed');
+    expect(again.counts).toEqual({ pending: 0, running: 0, completed: SYMBOLS.length, failed: 0, cancelled: 0 });
+    expect(again.barsFetched).toBe(SYMBOLS.length * SESSIONS - 1);
+    expect(await snapshot(pool)).toEqual(perTickerRows);
+    for (const u of await unitRows(pool, jobId)) expect(u).toMatchObject({ status: 'completed', pages: SESSIONS });
   });
 });
