@@ -35,6 +35,8 @@ export const backfillPlan = z
         symbols: z.number().int(),
         sessions: z.number().int(),
         requests: z.number().int().openapi({ description: 'One grouped-daily request per session day, for all the symbols at once' }),
+        sessions_skipped: z.number().int().openapi({ description: 'Session days of the range not fetched: the coverage ledger holds them final for every symbol (reprocess `missing`)' }),
+        requests_saved: z.number().int().openapi({ description: 'Grouped requests those days save (one each); counted once in `total.requests_saved`' }),
       })
       .nullable()
       .openapi({ description: "The grouped requests (their units plan 0 requests each: these serve them); null for a per-ticker job" }),

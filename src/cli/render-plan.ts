@@ -17,7 +17,7 @@ export function renderPlan(p: PlanResponse, style: Style): string {
     table(['symbol', 'timeframe', 'calendar', 'strategy', 'requests', 'floor', 'to fetch', 'held', 'bars (at most)'], rows, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']),
     `  ${int(t.units)} unit${t.units === 1 ? '' : 's'}: ${int(t.requests)} Polygon request${t.requests === 1 ? '' : 's'} (floor ${int(t.min_requests)}), ${int(t.sessions)} sessions to fetch, ${int(t.sessions_held ?? 0)} already held, up to ${int(t.expected_bars)} bars${saved}`,
     ...(p.grouped
-      ? [`  grouped daily: ${int(p.grouped.requests)} request${p.grouped.requests === 1 ? '' : 's'}, one per session day, for all ${int(p.grouped.symbols)} ${p.grouped.timeframe} symbols`]
+      ? [`  grouped daily: ${int(p.grouped.requests)} request${p.grouped.requests === 1 ? '' : 's'}, one per session day, for all ${int(p.grouped.symbols)} ${p.grouped.timeframe} symbols${p.grouped.sessions_skipped ? `; ${int(p.grouped.sessions_skipped)} session day${p.grouped.sessions_skipped === 1 ? '' : 's'} held for all of them skipped` : ''}`]
       : []),
     `  duration  ${eta}`,
     `  measured  ${measured}`,

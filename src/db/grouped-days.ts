@@ -16,15 +16,24 @@ export interface DayTotals {
 type DayRow = { bars_fetched: string | number; bars_inserted: string | number; bars_updated: string | number };
 const totalsOf = (r: DayRow): DayTotals => ({ barsFetched: Number(r.bars_fetched), barsInserted: Number(r.bars_inserted), barsUpdated: Number(r.bars_updated) });
 
-/** The job's session days, numbered in date order, and the grouped units' plan (one request a day). Idempotent. */
-export async function createJobDays(q: Queryable, jobId: string, days: readonly string[]): Promise<void> {
+/**
+ * The job's session days, numbered in date order, and the grouped units' plan (one request a day).
+ * `skipped`: the range's sessions left out because the ledger holds them final for every symbol
+ * (reprocess "missing"); each grouped unit reports them, and the requests they save, as its own, as
+ * its pages_planned counts the shared days. Idempotent.
+ */
+export async function createJobDays(q: Queryable, jobId: string, days: readonly string[], skipped = 0): Promise<void> {
   await q.query(
     `INSERT INTO job_days (job_id, day_no, day)
      SELECT $1, (d.i - 1)::int, d.day::date FROM unnest($2::text[]) WITH ORDINALITY AS d(day, i)
      ON CONFLICT DO NOTHING`,
     [jobId, days],
   );
-  await q.query(`UPDATE job_units SET pages_planned = $2 WHERE job_id = $1 AND timeframe = $3 AND pages_planned IS NULL`, [jobId, days.length, GROUPED_TIMEFRAME]);
+  await q.query(
+    `UPDATE job_units SET pages_planned = $2, sessions_skipped = $4, requests_saved = $4
+      WHERE job_id = $1 AND timeframe = $3 AND pages_planned IS NULL`,
+    [jobId, days.length, GROUPED_TIMEFRAME, skipped],
+  );
 }
 
 export type ClaimedDay =

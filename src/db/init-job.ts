@@ -1,7 +1,9 @@
-import type { Pool } from './pool.js';
+import type { Pool, Queryable } from './pool.js';
 import { withTransaction } from './transaction.js';
 import { ensureSeries, type SeriesSpec } from './series.js';
 import { createJobDays } from './grouped-days.js';
+import { daysHeldByAll } from './grouped-days-held.js';
+import { parseDateToDay } from '../polygon/time.js';
 
 export interface InitJobParams {
   jobId: string;
@@ -19,6 +21,8 @@ export interface InitJobParams {
   webhook?: { url: string };
   /** A grouped job's session days (YYYY-MM-DD, ascending): one job_days row each. */
   groupedDays?: readonly string[];
+  /** The settle instant (UTC ms) of each of `groupedDays`: with reprocess "missing", days held final for every symbol are left out. */
+  groupedSettleMs?: readonly number[];
   strategy?: 'per_ticker' | 'grouped';
 }
 
@@ -26,6 +30,8 @@ export interface InitJobResult {
   unitsTotal: number;
   status: string;
   startedAt: string;
+  /** A grouped job's session days to fetch (job_days rows): the range's sessions less those skipped. */
+  groupedDays?: number;
 }
 
 /**
@@ -51,7 +57,7 @@ export async function initJob(pool: Pool, p: InitJobParams): Promise<InitJobResu
        ON CONFLICT DO NOTHING`,
       [p.jobId, p.symbols, p.timeframes, p.timeframes.length],
     );
-    if (p.groupedDays) await createJobDays(c, p.jobId, p.groupedDays);
+    const groupedDays = p.groupedDays ? await ensureJobDays(c, p) : undefined;
     const { rows } = await c.query<{ status: string; started_at: Date }>(
       `UPDATE jobs
           SET status = CASE WHEN status = 'pending' THEN 'running' ELSE status END,
@@ -60,6 +66,30 @@ export async function initJob(pool: Pool, p: InitJobParams): Promise<InitJobResu
         RETURNING status, started_at`,
       [p.jobId],
     );
-    return { unitsTotal, status: rows[0]!.status, startedAt: rows[0]!.started_at.toISOString() };
+    return { unitsTotal, status: rows[0]!.status, startedAt: rows[0]!.started_at.toISOString(), ...(groupedDays !== undefined ? { groupedDays } : {}) };
   });
+}
+
+/**
+ * A grouped job's days, decided once: the first initJob to get here picks them (the range's
+ * sessions, less those the ledger holds final for every symbol when the job's reprocess is
+ * "missing") and every later one (an activity retry, after the days' own writes made more of the
+ * range final) keeps them, so the count the workflow runs by never moves. Answers that count.
+ */
+async function ensureJobDays(c: Queryable, p: InitJobParams): Promise<number> {
+  const all = p.groupedDays!;
+  const cur = await c.query<{ n: number; reprocess: string }>(
+    `SELECT (SELECT count(*) FROM job_days WHERE job_id = $1)::int AS n, reprocess FROM jobs WHERE job_id = $1`,
+    [p.jobId],
+  );
+  const r = cur.rows[0]!;
+  if (r.n > 0) return r.n;
+  let days: readonly string[] = all;
+  if (r.reprocess === 'missing' && p.groupedSettleMs) {
+    const epochDays = all.map((d) => parseDateToDay(d)!);
+    const held = await daysHeldByAll(c, { symbols: p.symbols, adjusted: p.adjusted, days: epochDays, settleMs: p.groupedSettleMs });
+    days = all.filter((_, i) => !held.has(epochDays[i]!));
+  }
+  await createJobDays(c, p.jobId, days, all.length - days.length);
+  return days.length;
 }

@@ -1,6 +1,6 @@
 // Reads of job_units for the API: one aggregate for a job's totals, keyset pages for its units.
 import type { Queryable } from './pool.js';
-import type { UnitStatus } from '../../workflows/vocabulary.js';
+import { GROUPED_TIMEFRAME, type UnitStatus } from '../../workflows/vocabulary.js';
 import { DONE_UNIT_STATUSES, runningUnitFraction, sqlList, unitStatusCounts } from './sql-words.js';
 
 export type UnitStatusValue = UnitStatus;
@@ -32,13 +32,18 @@ export async function getUnitSummary(db: Queryable, jobId: string): Promise<Unit
             coalesce(sum(bars_inserted), 0)::bigint AS "barsInserted",
             coalesce(sum(bars_updated), 0)::bigint AS "barsUpdated",
             coalesce(sum(sessions_skipped), 0)::int AS "sessionsSkipped",
-            coalesce(sum(requests_saved), 0)::int AS "requestsSaved",
+            -- A grouped job's 1d units share its days: each reports the days skipped, but their
+            -- requests (and savings) are one per day for all of them, so they count once.
+            (coalesce(sum(requests_saved) FILTER (WHERE NOT (g.grouped AND timeframe = $2)), 0)
+              + coalesce(max(requests_saved) FILTER (WHERE g.grouped AND timeframe = $2), 0))::int AS "requestsSaved",
             ${runningUnitFraction()} AS "runningFraction",
             (SELECT count(*)::int FROM (
                SELECT 1 FROM job_units WHERE job_id = $1 GROUP BY symbol
                HAVING bool_and(status IN (${sqlList(DONE_UNIT_STATUSES)}))) done) AS "symbolsDone"
-       FROM job_units WHERE job_id = $1`,
-    [jobId],
+       FROM job_units
+      CROSS JOIN (SELECT EXISTS (SELECT 1 FROM jobs WHERE job_id = $1 AND strategy = 'grouped') AS grouped) g
+      WHERE job_id = $1`,
+    [jobId, GROUPED_TIMEFRAME],
   );
   return rows[0]!;
 }

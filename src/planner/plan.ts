@@ -1,4 +1,4 @@
-import type { CalendarName } from '../calendar/calendar.js';
+import type { CalendarName, TradingCalendar } from '../calendar/calendar.js';
 import type { CalendarSet } from '../calendar/set.js';
 import { parseDateToDay } from '../polygon/time.js';
 import { parseTimeframe } from '../polygon/timeframes.js';
@@ -61,7 +61,7 @@ export interface Plan {
   /** The job's strategy: `grouped` when its `1d` units are fetched by grouped daily. */
   strategy: PlanStrategy;
   /** The grouped requests: one per session day, for all `symbols`; null for a per-ticker job. */
-  grouped: { timeframe: string; symbols: number; sessions: number; requests: number } | null;
+  grouped: { timeframe: string; symbols: number; sessions: number; requests: number; sessions_skipped: number; requests_saved: number } | null;
   units: UnitPlan[];
   total: { units: number } & Counts;
   /** Seconds the requests take at the configured rate limit; null when it is unlimited. */
@@ -106,19 +106,27 @@ export function planBackfill(req: PlanRequest, calendars: CalendarSet, held?: He
       units.push({ symbol, timeframe, ...p });
     }
   }
-  // Grouped daily fetches every session of the range once for all the 1d symbols (the ledger's held
-  // days are not subtracted: a day is needed while any symbol lacks it). Auto picks it when that is
+  // Grouped daily fetches each session day once for all the 1d symbols; a day is skipped only when
+  // the ledger holds it final for every one of them (a day is needed while any symbol lacks it), as
+  // the job's initJob decides (src/db/grouped-days-held.ts). Auto picks grouped when those days are
   // fewer requests than the 1d units would make one symbol at a time, held days left out.
   const daily = units.filter((u) => u.timeframe === GROUPED_TIMEFRAME);
-  const sessions = calendars.get('XNYS').sessionCount(req.start_date, req.end_date);
+  const xnys = calendars.get('XNYS');
+  const sessionsAll = xnys.sessionCount(req.start_date, req.end_date);
+  const skipped = held && daily.length > 0 ? heldByAll(xnys, fromDay, toDay, daily.map((u) => held(u.symbol, u.timeframe))) : 0;
+  const sessions = sessionsAll - skipped;
   const strategy = chooseStrategy(req.strategy ?? 'auto', req, calendars, { sessions, perTickerRequests: daily.reduce((a, u) => a + u.requests, 0) });
   if (strategy === 'grouped') {
-    for (const u of daily) Object.assign(u, { strategy: 'grouped', requests: 0, sessions, sessions_skipped: 0, requests_saved: 0, expected_bars: sessions });
+    // Per unit, like the job's status: the shared days it gets (sessions) and skips; its requests
+    // (and their saving) are the job's grouped ones, counted once in `grouped` and the total.
+    for (const u of daily) Object.assign(u, { strategy: 'grouped', requests: 0, sessions, sessions_skipped: skipped, requests_saved: 0, expected_bars: sessions });
   }
-  const grouped = strategy === 'grouped' ? { timeframe: GROUPED_TIMEFRAME, symbols: daily.length, sessions, requests: sessions } : null;
+  const grouped =
+    strategy === 'grouped' ? { timeframe: GROUPED_TIMEFRAME, symbols: daily.length, sessions, requests: sessions, sessions_skipped: skipped, requests_saved: skipped } : null;
   const total = { units: units.length } as Plan['total'];
   for (const k of COUNT_KEYS) total[k] = units.reduce((a, u) => a + u[k], 0);
   total.requests += grouped?.requests ?? 0;
+  total.requests_saved += grouped?.requests_saved ?? 0;
   const requests = total.requests;
   return {
     strategy,
@@ -128,4 +136,15 @@ export function planBackfill(req: PlanRequest, calendars: CalendarSet, held?: He
     duration_seconds: req.rpm > 0 ? Math.ceil((requests / req.rpm) * 60) : null,
     rate_limit_rpm: req.rpm,
   };
+}
+
+/** Sessions of fromDay..toDay on `cal` inside the held runs of every one of `runs` (none when any series holds nothing). */
+function heldByAll(cal: TradingCalendar, fromDay: number, toDay: number, runs: readonly (readonly DayRun[] | undefined)[]): number {
+  if (runs.some((r) => r === undefined || r.length === 0)) return 0;
+  let n = 0;
+  for (let d = fromDay; d <= toDay; d++) {
+    if (cal.session(d) === null) continue;
+    if (runs.every((rs) => rs!.some((r) => r.fromDay <= d && d <= r.toDay))) n++;
+  }
+  return n;
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BarSource, expectedBars, startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
 import type { BackfillPlan } from '../../src/api/plan-schema.js';
-import type { BackfillStarted } from '../../src/api/schemas.js';
+import type { BackfillStarted, JobStatusResponse } from '../../src/api/schemas.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';
 import { countJobs, createHarness, errorOf, jsonHeaders, readJson, type Harness } from './harness.js';
 
@@ -33,7 +33,7 @@ describe('strategy on POST /api/v1/backfill', () => {
   it('the dry run shows auto choosing grouped daily (20 requests instead of 500), per_ticker on request, and refuses grouped where it cannot apply', async () => {
     const auto = await readJson<BackfillPlan>(await post({ ...REQUEST, dry_run: true }));
     expect(auto.strategy).toBe('grouped');
-    expect(auto.grouped).toEqual({ timeframe: '1d', symbols: 500, sessions: 20, requests: 20 });
+    expect(auto.grouped).toEqual({ timeframe: '1d', symbols: 500, sessions: 20, requests: 20, sessions_skipped: 0, requests_saved: 0 });
     expect(auto.total.requests).toBe(20);
     expect(auto.units.every((u) => u.strategy === 'grouped' && u.requests === 0)).toBe(true);
 
@@ -95,5 +95,69 @@ describe('strategy on POST /api/v1/backfill', () => {
       );
       expect(got.rows, symbol).toEqual(want.map((b) => ({ ...b, vw: b.vw ?? null, n: b.n ?? null })));
     }
+  }, 180_000);
+});
+
+/** Starts the job, waits for its workflow, answers its status and the Polygon requests it made. */
+async function run(body: object): Promise<{ status: JobStatusResponse; requests: number }> {
+  const before = sim.stats().requests;
+  const res = await post(body);
+  expect(res.status).toBe(202);
+  const started = await readJson<BackfillStarted>(res);
+  const result = await h.client.workflow.getHandle(started.workflow_id).result();
+  expect(result.status).toBe('completed');
+  const requests = sim.stats().requests - before;
+  const status = await readJson<JobStatusResponse>(await h.app.request(`/api/v1/backfill/status/${started.job_id}`));
+  return { status, requests };
+}
+
+describe('grouped daily with reprocess "missing"', () => {
+  // 12 symbols over 2024-06-03..06-14 (10 XNYS sessions). Held beforehand: 06-03..06-07 for all 12,
+  // 06-10 and 06-11 for 11 of them; so 5 days are held by every symbol and 5 are to fetch.
+  const S = SYMBOLS.slice(0, 12);
+  const JOB = { symbols: S, timeframes: ['1d'], start_date: '2024-06-03', end_date: '2024-06-14', strategy: 'grouped' };
+
+  it('skips the session days held final for every symbol, fetches a day held for only some, and reports the skipped days per unit and in total', async () => {
+    expect((await run({ ...JOB, end_date: '2024-06-07' })).requests).toBe(5);
+    expect((await run({ ...JOB, symbols: S.slice(0, 11), start_date: '2024-06-10', end_date: '2024-06-11' })).requests).toBe(2);
+
+    const p = await readJson<BackfillPlan>(await post({ ...JOB, dry_run: true }));
+    expect(p.strategy).toBe('grouped');
+    expect(p.grouped).toEqual({ timeframe: '1d', symbols: 12, sessions: 5, requests: 5, sessions_skipped: 5, requests_saved: 5 });
+    expect(p.total).toMatchObject({ requests: 5, sessions: 12 * 5, sessions_skipped: 12 * 5, requests_saved: 5 });
+    expect(p.units.map((u) => [u.symbol, u.sessions, u.sessions_held, u.sessions_skipped])).toEqual(S.map((s, i) => [s, 5, i < 11 ? 7 : 5, 5]));
+
+    const { status, requests } = await run(JOB);
+    // Exactly (sessions - held by all) requests at the simulator: the dry run's count.
+    expect(requests).toBe(10 - 5);
+    expect(requests).toBe(p.total.requests);
+    expect(status).toMatchObject({ status: 'completed', reprocess: 'missing', sessions_skipped: 12 * 5, requests_saved: 5 });
+    expect(status.details.map((u) => [u.symbol, u.status, u.pages, u.pages_planned, u.sessions_skipped, u.requests_saved])).toEqual(S.map((s) => [s, 'completed', 5, 5, 5, 5]));
+    // The symbol that lacked 06-10 and 06-11 has them now: every symbol holds all 10 sessions.
+    const { rows } = await h.db.pool.query<{ symbol: string; n: number }>(
+      `SELECT symbol, count(*)::int AS n FROM bars_by_symbol WHERE symbol = ANY($1) AND timeframe = '1d' AND adjusted AND ts >= '2024-06-03' AND ts < '2024-06-15' GROUP BY symbol ORDER BY symbol`,
+      [S],
+    );
+    expect(rows).toEqual(S.map((symbol) => ({ symbol, n: 10 })));
+    // New: 06-12..06-14 for all 12, and the 12th symbol's 06-10 and 06-11; the other 11 symbols'
+    // 06-10/06-11 bars came again unchanged.
+    expect(status.total_records_inserted).toBe(12 * 3 + 2);
+    expect(status.total_records_fetched).toBe(12 * 5);
+  }, 180_000);
+
+  it('a range held for every symbol makes no request and completes; reprocess "all" fetches every day again and inserts nothing', async () => {
+    const none = await run(JOB);
+    expect(none.requests).toBe(0);
+    expect(none.status).toMatchObject({ status: 'completed', progress_pct: 100, total_records_fetched: 0, sessions_skipped: 12 * 10, requests_saved: 10 });
+    expect(none.status.details.every((u) => u.status === 'completed' && u.sessions_skipped === 10 && u.pages === 0)).toBe(true);
+
+    // The raw series are other series: none of their days is held, all are fetched.
+    expect((await run({ ...JOB, adjusted: false })).requests).toBe(10);
+
+    const p = await readJson<BackfillPlan>(await post({ ...JOB, reprocess: 'all', dry_run: true }));
+    expect(p.grouped).toEqual({ timeframe: '1d', symbols: 12, sessions: 10, requests: 10, sessions_skipped: 0, requests_saved: 0 });
+    const all = await run({ ...JOB, reprocess: 'all' });
+    expect(all.requests).toBe(10);
+    expect(all.status).toMatchObject({ status: 'completed', reprocess: 'all', sessions_skipped: 0, requests_saved: 0, total_records_fetched: 12 * 10, total_records_inserted: 0 });
   }, 180_000);
 });

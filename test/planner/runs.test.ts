@@ -89,6 +89,26 @@ describe('planUnitFetch', () => {
     ]);
     expect(plan.total).toMatchObject({ units: 2, requests: 1, sessions: 61, sessions_held: 61, sessions_skipped: 61, requests_saved: 1 });
   });
+
+  it('planBackfill grouped skips only the sessions every symbol holds, one request saved per day, counted once', () => {
+    // 2024-01-02..01-12: 9 sessions. AAPL and MSFT hold 01-02..01-09 (a run spanning the weekend),
+    // NVDA 01-02..01-05 and 01-09: held by all are 01-02..01-05 (4 sessions) and 01-09.
+    const req = { symbols: ['AAPL', 'MSFT', 'NVDA'], timeframes: ['1d'], start_date: '2024-01-02', end_date: '2024-01-12', limit: 50_000, rpm: 0, strategy: 'grouped' as const };
+    const held = (s: string) => (s === 'NVDA' ? [run('2024-01-02', '2024-01-05'), run('2024-01-09', '2024-01-09')] : [run('2024-01-02', '2024-01-09')]);
+    const plan = planBackfill(req, calendars, held);
+    expect(plan.grouped).toEqual({ timeframe: '1d', symbols: 3, sessions: 4, requests: 4, sessions_skipped: 5, requests_saved: 5 });
+    expect(plan.units.map((u) => [u.symbol, u.strategy, u.requests, u.sessions, u.sessions_held, u.sessions_skipped, u.requests_saved])).toEqual([
+      ['AAPL', 'grouped', 0, 4, 6, 5, 0],
+      ['MSFT', 'grouped', 0, 4, 6, 5, 0],
+      ['NVDA', 'grouped', 0, 4, 5, 5, 0],
+    ]);
+    expect(plan.total).toMatchObject({ requests: 4, sessions: 12, sessions_skipped: 15, requests_saved: 5 });
+    // A symbol holding nothing (or reprocess "all": no lookup) leaves every day to fetch.
+    expect(planBackfill({ ...req, symbols: [...req.symbols, 'AMZN'] }, calendars, (s) => (s === 'AMZN' ? undefined : held(s))).grouped).toMatchObject({ sessions: 9, sessions_skipped: 0 });
+    expect(planBackfill(req, calendars).grouped).toMatchObject({ sessions: 9, requests: 9, sessions_skipped: 0, requests_saved: 0 });
+    // Auto weighs the days left to fetch: 4 grouped requests against 3 per-ticker ones stays per ticker.
+    expect(planBackfill({ ...req, strategy: 'auto' }, calendars, held).strategy).toBe('per_ticker');
+  });
 });
 
 describe('settleAt: when a fetched session day is final', () => {
