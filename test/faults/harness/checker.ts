@@ -6,6 +6,7 @@ import type { Pool } from '../../../src/db/pool.js';
 import type { JobStatus, UnitStatus } from '../../../workflows/messages.js';
 import type { Report } from './report.js';
 import type { Bar } from '../../../src/polygon/types.js';
+import { nyDayOf } from '../../../src/polygon/index.js';
 import { isFinalJobStatus } from '../../../workflows/vocabulary.js';
 
 /** One bar as the simulator serves it (Polygon's field names; `vw` and `n` may be absent). */
@@ -67,6 +68,8 @@ export interface UnitRow {
   bars_inserted: number;
   error_code: string | null;
   error_message: string | null;
+  /** The New York date runs the unit fetched (reprocess "missing"); null: its whole range. */
+  fetch_runs: [number, number][] | null;
 }
 
 export interface CheckSummary {
@@ -113,7 +116,7 @@ export async function loadJob(pool: Pool, jobId: string): Promise<JobRow | undef
 
 export async function loadUnits(pool: Pool, jobId: string): Promise<UnitRow[]> {
   const { rows } = await pool.query<UnitRow>(
-    `SELECT job_id, unit_no, symbol, timeframe, status, attempts, pages, bars_fetched, bars_inserted, error_code, error_message
+    `SELECT job_id, unit_no, symbol, timeframe, status, attempts, pages, bars_fetched, bars_inserted, error_code, error_message, fetch_runs
        FROM job_units WHERE job_id = $1 ORDER BY unit_no`,
     [jobId],
   );
@@ -200,8 +203,11 @@ export async function checkDatabase(opts: CheckOptions): Promise<CheckSummary> {
         for (const b of truth) s.required.add(b.t);
         // Counters are written with each page in one transaction: a completed unit fetched each
         // bar of its range exactly once, however many times it crashed and resumed.
-        if (u.bars_fetched !== truth.length) {
-          problems.push(`job ${exp.jobId} unit ${key}: completed with bars_fetched ${u.bars_fetched}, but its range has ${truth.length} bars (counters drifted or a page was refetched/skipped)`);
+        // With reprocess "missing" only the planned runs are fetched (the rest was held final).
+        const runs = u.fetch_runs;
+        const planned = runs ? truth.filter((b) => runs.some(([from, to]) => nyDayOf(b.t) >= from && nyDayOf(b.t) <= to)).length : truth.length;
+        if (u.bars_fetched !== planned) {
+          problems.push(`job ${exp.jobId} unit ${key}: completed with bars_fetched ${u.bars_fetched}, but ${runs ? 'the runs it planned hold' : 'its range has'} ${planned} bars (counters drifted or a page was refetched/skipped)`);
         }
       }
       fetched += u.bars_fetched;
