@@ -8,6 +8,7 @@ import { workflowIdForJob } from '../workflows/messages.js';
 import type { PlanTopUpInput, TopUpPlan } from '../workflows/schedule-messages.js';
 import type { ActivityDeps } from './deps.js';
 import { toActivityFailure } from './failures.js';
+import { inputForJob } from '../src/temporal/job-input.js';
 
 export type PlanTopUpDeps = Pick<ActivityDeps, 'pool' | 'logger'> & {
   config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'> & Partial<Pick<Config, 'COVERAGE_SETTLE_MINUTES'>>;
@@ -61,17 +62,7 @@ export function createPlanTopUp({ pool, logger, config }: PlanTopUpDeps) {
         kind: 'job',
         workflowId: job.workflowId,
         window,
-        input: {
-          jobId: job.jobId,
-          symbols: job.symbols,
-          timeframes: job.timeframes,
-          startDate: job.startDate,
-          endDate: job.endDate,
-          adjusted: job.adjusted,
-          concurrency: job.concurrency,
-          retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
-          ...(input.webhook ? { webhook: { url: input.webhook.url } } : {}),
-        },
+        input: inputForJob(job, config),
       };
     } catch (err) {
       throw toActivityFailure(err);

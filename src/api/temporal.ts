@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import type { JobRow } from '../db/job-queries.js';
 import { JOB_ID, JOB_STATUS, SYMBOLS_COUNT } from '../temporal/search-attributes.js';
+import { inputForJob } from '../temporal/job-input.js';
 import { BackfillWorkflow } from '../../workflows/backfill.js';
 import {
   pauseSignal,
@@ -15,7 +16,6 @@ import {
   retryFailedSignal,
   retryFailedUpdate,
   workflowIdForJob,
-  type BackfillInput,
   type Progress,
   type RetryRequest,
   type RetryResult,
@@ -34,23 +34,6 @@ export interface TemporalTimeouts {
 }
 
 export const DEFAULT_TEMPORAL_TIMEOUTS: TemporalTimeouts = { callMs: 5_000, queryMs: 1_200, updateMs: 2_000 };
-
-/** The workflow input, rebuilt from the jobs row so that a restart runs exactly the same job. */
-export function inputForJob(job: JobRow, config: Pick<Config, 'JOB_RETRY_WINDOW_SECONDS'>, retry?: RetryRequest): BackfillInput {
-  return {
-    jobId: job.jobId,
-    symbols: job.symbols,
-    timeframes: job.timeframes,
-    startDate: job.startDate,
-    endDate: job.endDate,
-    adjusted: job.adjusted,
-    concurrency: job.concurrency,
-    ...(job.strategy === 'grouped' ? { strategy: job.strategy } : {}),
-    retryWindowSeconds: config.JOB_RETRY_WINDOW_SECONDS,
-    ...(job.webhook ? { webhook: { url: job.webhook.url } } : {}),
-    ...(retry ? { retry } : {}),
-  };
-}
 
 function searchAttributes(job: JobRow) {
   return [
