@@ -1,37 +1,24 @@
 // Dry run through the real stack (API app, Temporal dev server, in-process worker, simulator,
 // Postgres): the plan starts nothing and writes nothing, and the job started from the same request
 // then makes exactly the planned number of Polygon requests, counted at the simulator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import type { BackfillPlan } from '../../src/api/plan-schema.js';
 import type { BackfillStarted } from '../../src/api/schemas.js';
-import { startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { countJobs, countWorkflows, createHarness, errorOf, jsonHeaders, readJson, type Harness } from './harness.js';
+import { countJobs, countWorkflows, errorOf, readJson } from './harness.js';
+import { useSimStack } from './sim-stack.js';
 
 const RPM = 600;
 // Two calendars (XNYS, CRYPTO), intraday and daily: 1m AAPL is 2 requests (61 sessions x 960
 // minutes), 1m X:BTCUSD 3 (88 days x 1,440), the daily units 1 each.
 const REQUEST = { symbols: ['AAPL', 'X:BTCUSD'], timeframes: ['1m', '1d'], start_date: '2024-01-02', end_date: '2024-03-29', adjusted: true };
 
-let h: Harness;
-let sim: PolygonSim;
-let worker: TestWorker;
+const stack = useSimStack({ label: 'dryrun', env: { POLYGON_RATE_LIMIT_RPM: String(RPM) } });
 
-beforeAll(async () => {
-  [h, sim] = await Promise.all([createHarness({ label: 'dryrun', env: { POLYGON_RATE_LIMIT_RPM: String(RPM) } }), startPolygonSim()]);
-  worker = await startTestWorker({ db: h.db, taskQueue: h.taskQueue, polygonBaseUrl: sim.url });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
-  await h?.close();
-});
-
-const post = (body: unknown) => h.app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(body) });
+const { post } = stack;
 
 describe('POST /api/v1/backfill with dry_run', () => {
   it('answers 200 with the plan per unit and in total, and starts nothing, writes nothing, asks Polygon nothing', async () => {
-    const before = sim.stats().requests;
+    const before = stack.sim.stats().requests;
     const res = await post({ ...REQUEST, dry_run: true });
     expect(res.status).toBe(200);
     const plan = await readJson<BackfillPlan>(res);
@@ -57,13 +44,13 @@ describe('POST /api/v1/backfill with dry_run', () => {
     expect(plan).toMatchObject({ dry_run: true, page_limit: 50_000, rate_limit_rpm: RPM, date_range: { start_date: REQUEST.start_date, end_date: REQUEST.end_date } });
 
     const query = new URLSearchParams({ symbols: 'AAPL,X:BTCUSD', timeframes: '1m,1d', start_date: REQUEST.start_date, end_date: REQUEST.end_date, dry_run: 'true' });
-    const viaQuery = await h.app.request(`/api/v1/backfill?${query}`, { method: 'POST' });
+    const viaQuery = await stack.h.app.request(`/api/v1/backfill?${query}`, { method: 'POST' });
     expect(viaQuery.status).toBe(200);
     expect(await readJson<BackfillPlan>(viaQuery)).toEqual(plan);
 
-    expect(await countJobs(h.db.pool)).toBe(0);
-    expect(await countWorkflows(h.client, h.taskQueue)).toBe(0);
-    expect(sim.stats().requests).toBe(before);
+    expect(await countJobs(stack.h.db.pool)).toBe(0);
+    expect(await countWorkflows(stack.h.client, stack.h.taskQueue)).toBe(0);
+    expect(stack.sim.stats().requests).toBe(before);
   });
 
   it('validates dry_run like every field: 400 naming it, nothing written', async () => {
@@ -72,23 +59,23 @@ describe('POST /api/v1/backfill with dry_run', () => {
       expect(res.status).toBe(400);
       expect((await errorOf(res)).field).toBe('dry_run');
     }
-    const q = await h.app.request(`/api/v1/backfill?symbols=AAPL&start_date=2024-01-02&end_date=2024-01-05&dry_run=maybe`, { method: 'POST' });
+    const q = await stack.h.app.request(`/api/v1/backfill?symbols=AAPL&start_date=2024-01-02&end_date=2024-01-05&dry_run=maybe`, { method: 'POST' });
     expect(q.status).toBe(400);
     expect((await errorOf(q)).field).toBe('dry_run');
     // A dry run of a bad request is refused like the request itself.
     expect((await post({ ...REQUEST, timeframes: ['7x'], dry_run: true })).status).toBe(400);
-    expect(await countJobs(h.db.pool)).toBe(0);
+    expect(await countJobs(stack.h.db.pool)).toBe(0);
   });
 
   it('the job started from the same request makes exactly the planned number of Polygon requests', async () => {
     const plan = await readJson<BackfillPlan>(await post({ ...REQUEST, dry_run: true }));
-    const before = sim.stats().requests;
+    const before = stack.sim.stats().requests;
     const res = await post(REQUEST);
     expect(res.status).toBe(202);
     const started = await readJson<BackfillStarted>(res);
-    const result = await h.client.workflow.getHandle(started.workflow_id).result();
+    const result = await stack.h.client.workflow.getHandle(started.workflow_id).result();
     expect(result.status).toBe('completed');
-    expect(sim.stats().requests - before).toBe(plan.total.requests);
-    expect(sim.stats().status429).toBe(0);
+    expect(stack.sim.stats().requests - before).toBe(plan.total.requests);
+    expect(stack.sim.stats().status429).toBe(0);
   }, 120_000);
 });

@@ -2,32 +2,20 @@
 // Postgres), issue 13: `strategy: auto` picks grouped for a 500-symbol daily job over 20 sessions,
 // the dry run shows it, and the job makes at most 25 requests (exactly the 20 planned), storing the
 // per-ticker daily bars of every symbol with one unit per symbol.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BarSource, expectedBars, startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { describe, expect, it } from 'vitest';
+import { BarSource, expectedBars } from '../../src/polygon-sim/index.js';
 import type { BackfillPlan } from '../../src/api/plan-schema.js';
-import type { BackfillStarted, JobStatusResponse } from '../../src/api/schemas.js';
-import { startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { countJobs, createHarness, errorOf, jsonHeaders, readJson, type Harness } from './harness.js';
+import type { BackfillStarted } from '../../src/api/schemas.js';
+import { countJobs, errorOf, readJson } from './harness.js';
+import { useSimStack } from './sim-stack.js';
 
 // 500 distinct US-stock tickers (QAAA, QAAB, ...); 2024-05-01..2024-05-29 holds 20 XNYS sessions.
 const SYMBOLS = Array.from({ length: 500 }, (_, i) => `Q${[2, 1, 0].map((k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('')}`);
 const REQUEST = { symbols: SYMBOLS, timeframes: ['1d'], start_date: '2024-05-01', end_date: '2024-05-29' };
 
-let h: Harness;
-let sim: PolygonSim;
-let worker: TestWorker;
+const stack = useSimStack({ label: 'grouped', sim: { universe: SYMBOLS } });
 
-beforeAll(async () => {
-  [h, sim] = await Promise.all([createHarness({ label: 'grouped' }), startPolygonSim({ universe: SYMBOLS })]);
-  worker = await startTestWorker({ db: h.db, taskQueue: h.taskQueue, polygonBaseUrl: sim.url });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
-  await h?.close();
-});
-
-const post = (body: unknown) => h.app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(body) });
+const { post } = stack;
 
 describe('strategy on POST /api/v1/backfill', () => {
   it('the dry run shows auto choosing grouped daily (20 requests instead of 500), per_ticker on request, and refuses grouped where it cannot apply', async () => {
@@ -41,7 +29,7 @@ describe('strategy on POST /api/v1/backfill', () => {
     expect(per).toMatchObject({ strategy: 'per_ticker', grouped: null, total: { requests: 500 } });
     // The query-string form takes it too.
     const q = new URLSearchParams({ symbols: 'AAPL,MSFT', start_date: '2024-05-01', end_date: '2024-05-02', strategy: 'grouped', dry_run: 'true' });
-    expect(await readJson<BackfillPlan>(await h.app.request(`/api/v1/backfill?${q}`, { method: 'POST' }))).toMatchObject({ strategy: 'grouped', total: { requests: 2 } });
+    expect(await readJson<BackfillPlan>(await stack.h.app.request(`/api/v1/backfill?${q}`, { method: 'POST' }))).toMatchObject({ strategy: 'grouped', total: { requests: 2 } });
     // Few symbols over many sessions: auto stays per ticker.
     expect(await readJson<BackfillPlan>(await post({ symbols: ['AAPL', 'MSFT'], start_date: '2024-01-02', end_date: '2024-12-31', dry_run: true }))).toMatchObject({
       strategy: 'per_ticker',
@@ -60,35 +48,35 @@ describe('strategy on POST /api/v1/backfill', () => {
       expect(res.status, JSON.stringify(bad).slice(-80)).toBe(400);
       expect((await errorOf(res)).field).toBe('strategy');
     }
-    expect(await countJobs(h.db.pool)).toBe(0);
+    expect(await countJobs(stack.h.db.pool)).toBe(0);
   });
 
   it('a 500-symbol daily job over 20 sessions makes at most 25 requests with auto (the 20 planned) and stores every symbol its per-ticker bars', async () => {
-    const before = sim.stats().requests;
+    const before = stack.sim.stats().requests;
     const res = await post(REQUEST);
     expect(res.status).toBe(202);
     const started = await readJson<BackfillStarted>(res);
     expect(started.estimate.requests).toBe(20);
-    const result = await h.client.workflow.getHandle(started.workflow_id).result();
+    const result = await stack.h.client.workflow.getHandle(started.workflow_id).result();
     expect(result.status).toBe('completed');
     expect(result.counts).toEqual({ pending: 0, running: 0, completed: 500, failed: 0, cancelled: 0 });
-    const made = sim.stats().requests - before;
+    const made = stack.sim.stats().requests - before;
     expect(made).toBeLessThanOrEqual(25);
     expect(made).toBe(20);
 
-    const { rows } = await h.db.pool.query<{ status: string; n: number; pages: number }>(
+    const { rows } = await stack.h.db.pool.query<{ status: string; n: number; pages: number }>(
       `SELECT status, count(*)::int AS n, min(pages)::int AS pages FROM job_units WHERE job_id = $1 GROUP BY status`,
       [started.job_id],
     );
     expect(rows).toEqual([{ status: 'completed', n: 500, pages: 20 }]);
-    const stored = await h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM bars`);
+    const stored = await stack.h.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM bars`);
     expect(stored.rows[0]!.n).toBe(500 * 20);
     expect(result.barsInserted).toBe(500 * 20);
     // A sample, value for value, against the per-ticker daily bars the simulator serves.
     const source = new BarSource();
     for (const symbol of SYMBOLS.filter((_, i) => i % 50 === 7)) {
       const want = expectedBars(symbol, '1d', REQUEST.start_date, REQUEST.end_date, true, source);
-      const got = await h.db.pool.query(
+      const got = await stack.h.db.pool.query(
         `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, vwap AS vw, trades AS n
            FROM bars_by_symbol WHERE symbol = $1 AND timeframe = '1d' AND adjusted ORDER BY ts`,
         [symbol],
@@ -98,18 +86,8 @@ describe('strategy on POST /api/v1/backfill', () => {
   }, 180_000);
 });
 
-/** Starts the job, waits for its workflow, answers its status and the Polygon requests it made. */
-async function run(body: object): Promise<{ status: JobStatusResponse; requests: number }> {
-  const before = sim.stats().requests;
-  const res = await post(body);
-  expect(res.status).toBe(202);
-  const started = await readJson<BackfillStarted>(res);
-  const result = await h.client.workflow.getHandle(started.workflow_id).result();
-  expect(result.status).toBe('completed');
-  const requests = sim.stats().requests - before;
-  const status = await readJson<JobStatusResponse>(await h.app.request(`/api/v1/backfill/status/${started.job_id}`));
-  return { status, requests };
-}
+/** Posts the job and runs it to completion: its status and the Polygon requests it made. */
+const run = (body: object) => stack.run(() => post(body));
 
 describe('grouped daily with reprocess "missing"', () => {
   // 12 symbols over 2024-06-03..06-14 (10 XNYS sessions). Held beforehand: 06-03..06-07 for all 12,
@@ -134,7 +112,7 @@ describe('grouped daily with reprocess "missing"', () => {
     expect(status).toMatchObject({ status: 'completed', reprocess: 'missing', sessions_skipped: 12 * 5, requests_saved: 5 });
     expect(status.details.map((u) => [u.symbol, u.status, u.pages, u.pages_planned, u.sessions_skipped, u.requests_saved])).toEqual(S.map((s) => [s, 'completed', 5, 5, 5, 5]));
     // The symbol that lacked 06-10 and 06-11 has them now: every symbol holds all 10 sessions.
-    const { rows } = await h.db.pool.query<{ symbol: string; n: number }>(
+    const { rows } = await stack.h.db.pool.query<{ symbol: string; n: number }>(
       `SELECT symbol, count(*)::int AS n FROM bars_by_symbol WHERE symbol = ANY($1) AND timeframe = '1d' AND adjusted AND ts >= '2024-06-03' AND ts < '2024-06-15' GROUP BY symbol ORDER BY symbol`,
       [S],
     );

@@ -2,46 +2,21 @@
 // Postgres), requests counted at the simulator: a stored, final range costs zero Polygon requests and
 // says what it saved; `reprocess: "all"` fetches it again and inserts nothing; a partly held range
 // fetches exactly what the dry run planned; days fetched before they settled are fetched again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPolygonSim, type PolygonSim } from '../../src/polygon-sim/index.js';
+import { describe, expect, it } from 'vitest';
 import type { BackfillPlan } from '../../src/api/plan-schema.js';
-import type { BackfillStarted, JobStatusResponse } from '../../src/api/schemas.js';
-import { startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { createHarness, jsonHeaders, readJson, type Harness } from './harness.js';
+import { jsonHeaders, readJson } from './harness.js';
+import { useSimStack } from './sim-stack.js';
 
 // AAPL 1m (61 sessions: 2 requests), AAPL 1d and MSFT 1d (1 each); adjusted.
 const REQUEST = { symbols: ['AAPL', 'MSFT'], timeframes: ['1m', '1d'], start_date: '2024-01-02', end_date: '2024-03-28', adjusted: true };
 const SESSIONS = 61;
 
-let h: Harness;
-let sim: PolygonSim;
-let worker: TestWorker;
+const stack = useSimStack({ label: 'reprocess', env: { POLYGON_RATE_LIMIT_RPM: '600' } });
 
-beforeAll(async () => {
-  [h, sim] = await Promise.all([createHarness({ label: 'reprocess', env: { POLYGON_RATE_LIMIT_RPM: '600' } }), startPolygonSim()]);
-  worker = await startTestWorker({ db: h.db, taskQueue: h.taskQueue, polygonBaseUrl: sim.url });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await sim?.close();
-  await h?.close();
-});
-
-const post = (body: unknown) => h.app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(body) });
+const { post } = stack;
 const plan = async (body: object) => readJson<BackfillPlan>(await post({ ...body, dry_run: true }));
 
-/** Starts the job, waits for its workflow, answers its status and the Polygon requests it made. */
-async function run(start: () => Response | Promise<Response>): Promise<{ status: JobStatusResponse; requests: number }> {
-  const before = sim.stats().requests;
-  const res = await start();
-  expect(res.status).toBe(202);
-  const started = await readJson<BackfillStarted>(res);
-  const result = await h.client.workflow.getHandle(started.workflow_id).result();
-  expect(result.status).toBe('completed');
-  const requests = sim.stats().requests - before;
-  const status = await readJson<JobStatusResponse>(await h.app.request(`/api/v1/backfill/status/${started.job_id}`));
-  return { status, requests };
-}
+const { run } = stack;
 
 describe('reprocess modes', () => {
   let firstInserted = 0;
@@ -90,10 +65,10 @@ describe('reprocess modes', () => {
     expect(status.total_records_fetched).toBe(firstInserted);
 
     const q = new URLSearchParams({ symbols: 'AAPL', timeframes: '1d', start_date: REQUEST.start_date, end_date: REQUEST.end_date, reprocess: 'all' });
-    const viaQuery = await run(() => h.app.request(`/api/v1/backfill?${q}`, { method: 'POST' }));
+    const viaQuery = await run(() => stack.h.app.request(`/api/v1/backfill?${q}`, { method: 'POST' }));
     expect(viaQuery.requests).toBe(1);
     expect(viaQuery.status).toMatchObject({ reprocess: 'all', total_records_inserted: 0 });
-    const bad = await h.app.request(`/api/v1/backfill?${new URLSearchParams({ symbols: 'AAPL', start_date: REQUEST.start_date, end_date: REQUEST.end_date, reprocess: 'some' })}`, { method: 'POST' });
+    const bad = await stack.h.app.request(`/api/v1/backfill?${new URLSearchParams({ symbols: 'AAPL', start_date: REQUEST.start_date, end_date: REQUEST.end_date, reprocess: 'some' })}`, { method: 'POST' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('reprocess');
   }, 120_000);
@@ -109,7 +84,7 @@ describe('reprocess modes', () => {
     ]);
     const { status, requests } = await run(() => post(wider));
     expect(requests).toBe(p.total.requests);
-    expect(sim.stats().status429).toBe(0);
+    expect(stack.sim.stats().status429).toBe(0);
     expect(status).toMatchObject({ sessions_skipped: SESSIONS * 2, requests_saved: 1 });
     expect(status.total_records_inserted).toBe(status.total_records_fetched);
     expect(status.total_records_fetched).toBeGreaterThan(0);
@@ -123,7 +98,7 @@ describe('reprocess modes', () => {
   it('days fetched before they settled are not final: fetched again, and final after that', async () => {
     // As if AAPL 1d's 5-7 February had been fetched on each day's evening, before the settle time
     // (11:00 New York the next day).
-    await h.db.pool.query(
+    await stack.h.db.pool.query(
       `UPDATE coverage_days cd SET fetched_at = (cd.day::timestamp + interval '19 hours') AT TIME ZONE 'America/New_York'
          FROM series s
         WHERE s.series_id = cd.series_id AND s.symbol = 'AAPL' AND s.timeframe = '1d' AND s.adjusted
@@ -140,14 +115,14 @@ describe('reprocess modes', () => {
 
   it('COVERAGE_SETTLE_MINUTES moves the settle instant to the extended close (20:00) plus that many minutes', async () => {
     // AAPL 1d's 8 February fetched at 21:00 New York the same evening.
-    await h.db.pool.query(
+    await stack.h.db.pool.query(
       `UPDATE coverage_days cd SET fetched_at = (cd.day::timestamp + interval '21 hours') AT TIME ZONE 'America/New_York'
          FROM series s
         WHERE s.series_id = cd.series_id AND s.symbol = 'AAPL' AND s.timeframe = '1d' AND s.adjusted AND cd.day = '2024-02-08'`,
     );
     const one = { symbols: ['AAPL'], timeframes: ['1d'], start_date: REQUEST.start_date, end_date: REQUEST.end_date, adjusted: true, dry_run: true };
     const heldWith = async (minutes?: string) => {
-      const app = minutes === undefined ? h.app : h.makeApp({ env: { COVERAGE_SETTLE_MINUTES: minutes } });
+      const app = minutes === undefined ? stack.h.app : stack.h.makeApp({ env: { COVERAGE_SETTLE_MINUTES: minutes } });
       const res = await app.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify(one) });
       return (await readJson<BackfillPlan>(res)).total.sessions_held;
     };

@@ -2,35 +2,15 @@
 // transaction and is counted (bars_updated); an identical bar writes nothing, not even a new row
 // version (its xmin and ctid stay), so a plain re-run costs what it did.
 import { describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import { useTestDatabase } from '../helpers/env.js';
 import { createPageWriter } from '../../src/db/write-page.js';
-import { initJob } from '../../src/db/init-job.js';
+import { claimedUnit, minuteBars as bars } from './page-units.js';
 import { claimUnit, completeUnit } from '../../src/db/unit-attempt.js';
-import { seriesId } from '../../src/db/series.js';
-import type { BarRow } from '../../src/db/copy-binary.js';
-
-const T0 = Date.UTC(2024, 0, 2, 14, 30);
-const bars = (n: number, from = 0): BarRow[] =>
-  Array.from({ length: n }, (_, k) => {
-    const i = from + k;
-    return { t: T0 + i * 60_000, o: 100 + i, h: 101 + i, l: 99 + i, c: 100.5 + i, v: 1_000 + i, vw: i % 4 === 0 ? null : 100.2 + i, n: i % 3 === 0 ? null : 10 + i };
-  });
 
 describe('corrections', () => {
   const db = useTestDatabase('corrections');
 
-  async function unitOf(symbol: string) {
-    const jobId = randomUUID();
-    await initJob(db.pool, {
-      jobId, workflowId: `backfill-${jobId}`, symbols: [symbol], timeframes: ['1m'],
-      canonical: [{ timeframe: '1m', multiplier: 1, timespan: 'minute' }], startDate: '2024-01-02', endDate: '2024-01-02', adjusted: true, concurrency: 1,
-    });
-    const sid = await seriesId(db.pool, { symbol, timeframe: '1m', multiplier: 1, timespan: 'minute', adjusted: true });
-    const claim = await claimUnit(db.pool, jobId, 0);
-    if (claim.state !== 'claimed') throw new Error('not claimed');
-    return { jobId, sid, token: claim.attemptToken };
-  }
+  const unitOf = (symbol: string) => claimedUnit(db.pool, symbol);
   /** Every stored row's values and its row version (xmin, ctid): a rewrite of the row changes both. */
   const stored = async (sid: number) =>
     (await db.pool.query(

@@ -3,37 +3,16 @@
 // both commit, with no duplicate and counts that add up to the rows (the loser's unique violation
 // rolls its transaction back and the page is written again through the merge).
 import { describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { useTestDatabase } from '../helpers/env.js';
 import { createPageWriter } from '../../src/db/write-page.js';
-import { initJob } from '../../src/db/init-job.js';
-import { claimUnit } from '../../src/db/unit-attempt.js';
-import { seriesId } from '../../src/db/series.js';
+import { claimedUnit, minuteBars as bars } from './page-units.js';
 import type { BarRow } from '../../src/db/copy-binary.js';
-
-const T0 = Date.UTC(2024, 0, 2, 14, 30);
-const bars = (n: number, from = 0): BarRow[] =>
-  Array.from({ length: n }, (_, k) => {
-    const i = from + k;
-    return { t: T0 + i * 60_000, o: 100 + i, h: 101 + i, l: 99 + i, c: 100.5 + i, v: 1_000 + i, vw: i % 4 === 0 ? null : 100.2 + i, n: i % 3 === 0 ? null : 10 + i };
-  });
 
 describe('direct load', () => {
   const db = useTestDatabase('directload');
 
-  /** A running unit of its own job over `symbol` (two jobs over one series: the overlapping loads). */
-  async function unitOf(symbol: string) {
-    const jobId = randomUUID();
-    await initJob(db.pool, {
-      jobId, workflowId: `backfill-${jobId}`, symbols: [symbol], timeframes: ['1m'],
-      canonical: [{ timeframe: '1m', multiplier: 1, timespan: 'minute' }], startDate: '2024-01-02', endDate: '2024-01-02', adjusted: true, concurrency: 1,
-    });
-    const sid = await seriesId(db.pool, { symbol, timeframe: '1m', multiplier: 1, timespan: 'minute', adjusted: true });
-    const claim = await claimUnit(db.pool, jobId, 0);
-    if (claim.state !== 'claimed') throw new Error('not claimed');
-    return { jobId, sid, token: claim.attemptToken };
-  }
+  const unitOf = (symbol: string) => claimedUnit(db.pool, symbol);
   const unitCounts = async (jobId: string) =>
     (await db.pool.query(`SELECT pages, bars_fetched::int AS fetched, bars_inserted::int AS inserted, bars_updated::int AS updated FROM job_units WHERE job_id = $1`, [jobId])).rows[0];
   const stored = async (sid: number) =>
