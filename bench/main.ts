@@ -6,7 +6,7 @@
 // Options: --quick, --profile (adds a CPU profile of the worker during one large job), --runs N,
 // --only ceiling,rerun,... (figures to run, by the names in FIGURES; product-ingest, rerun and
 // old-design need ceiling's data), --verbose (service output), --sources (run the worker and API from
-// the TypeScript sources under tsx instead of the production build).
+// the TypeScript sources under tsx instead of the production build), --help.
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
 import { join, relative } from 'node:path';
@@ -52,8 +52,18 @@ const REUSE_BUILD = flag('reuse-build');
 /** Development: node flags for the worker (e.g. "--max-old-space-size=256"), to try V8 settings. */
 const WORKER_NODE_ARGS = (option('worker-node-args') ?? '').split(' ').filter(Boolean);
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
-const FIGURES = ['ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
+const FIGURES = ['hotpath', 'ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
+if (flag('help')) {
+  // Without this, --help was no option at all and ran the whole bench.
+  process.stdout.write(
+    'npm run bench -- [--quick] [--only FIGURE,...] [--runs N] [--profile] [--verbose] [--sources] [--reuse-build] [--dist DIR]\n' +
+      '  [--worker-node-args "..."] [--large-symbols N] [--large-to YYYY-MM-DD] [--concurrency N] [--markdown]\n' +
+      `figures: ${FIGURES.join(', ')}\n` +
+      '(--only hotpath: the worker\'s per-page CPU on simulator bodies, no job runs)\n',
+  );
+  process.exit(0);
+}
 const ONLY = option('only')
   ?.split(',')
   .map((s) => s.trim())
@@ -257,22 +267,26 @@ async function main() {
       });
       log(`  warm read (product client, 1 thread): ${fmt(again.fetch.barsPerSec)} bars/s, ${fmt(again.fetch.bytes / again.totalBars, 0)} bytes/bar`);
       rows.push({ fig: '-', metric: 'fetch + parse, warm simulator, 1 thread (product client)', value: again.fetch.barsPerSec, unit: 'bars/s', runs: [again.fetch.barsPerSec] });
+      report.details.dataset = { bars: ds.totalBars, pages: ds.pages.length, series: ds.series.length, firstRead: ds.fetch, warmRead: again.fetch };
+    }
+    if (want('hotpath')) {
       // The worker's per-page CPU (parse + encode) on these very bodies, single thread.
       await hotPath(stack.sim.url, SIM_KEY, largeReq.symbols.slice(0, 4), P.large.from, P.hotTo, 1);
       const hp = await hotPath(stack.sim.url, SIM_KEY, largeReq.symbols.slice(0, 4), P.large.from, P.hotTo, 7);
       log(`  hot path per bar: product parse ${fmt(hp.product.parseUs, 2)} us + encode ${fmt(hp.product.encodeUs, 2)} us; DataView encode ${fmt(hp.dataViewEncodeUs, 2)} us; columnar prototype ${fmt(hp.prototype.totalUs, 2)} us (identical bytes: ${hp.identical})`);
-      rows.push({ fig: '-', metric: `worker hot path CPU per bar, product: decode+parse ${fmt(hp.product.decodeUs + hp.product.parseUs, 2)} + COPY encode ${fmt(hp.product.encodeUs, 2)}`, value: hp.product.totalUs, unit: 'us/bar', runs: [] });
-      rows.push({ fig: '-', metric: `  same with a DataView encoder (drop-in, same bytes: ${hp.identical})`, value: hp.product.decodeUs + hp.product.parseUs + hp.dataViewEncodeUs, unit: 'us/bar', runs: [] });
-      rows.push({ fig: '-', metric: `  prototype: bytes -> columns -> COPY, no per-bar objects (bench/fastparse.ts)`, value: hp.prototype.totalUs, unit: 'us/bar', ratio: hp.speedup, ratioOf: 'less CPU', runs: [] });
+      rows.push({ fig: 'hotpath', metric: `worker hot path CPU per bar, product: decode+parse ${fmt(hp.product.decodeUs + hp.product.parseUs, 2)} + COPY encode ${fmt(hp.product.encodeUs, 2)}`, value: hp.product.totalUs, unit: 'us/bar', runs: [] });
+      rows.push({ fig: 'hotpath', metric: `  same with a DataView encoder (drop-in, same bytes: ${hp.identical})`, value: hp.product.decodeUs + hp.product.parseUs + hp.dataViewEncodeUs, unit: 'us/bar', runs: [] });
+      rows.push({ fig: 'hotpath', metric: `  prototype: bytes -> columns -> COPY, no per-bar objects (bench/fastparse.ts)`, value: hp.prototype.totalUs, unit: 'us/bar', ratio: 1 / hp.speedup, ratioOf: 'product CPU', runs: [] });
       report.details.hotPath = hp;
-      report.details.dataset = { bars: ds.totalBars, pages: ds.pages.length, series: ds.series.length, firstRead: ds.fetch, warmRead: again.fetch };
     }
 
     // A tiny job first, so that no timed job pays for the worker's first workflow task, JIT warm-up
-    // or new pool connections.
-    log('warm-up job...');
-    await measureJob(stack, { ...largeReq, symbols: largeReq.symbols.slice(0, 2), start_date: '2022-12-01', end_date: '2022-12-09' }, { countRows: false });
-    await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16, strategy: 'per_ticker' }, { countRows: false });
+    // or new pool connections (skipped when no figure runs a job).
+    if (FIGURES.some((f) => f !== 'hotpath' && want(f))) {
+      log('warm-up job...');
+      await measureJob(stack, { ...largeReq, symbols: largeReq.symbols.slice(0, 2), start_date: '2022-12-01', end_date: '2022-12-09' }, { countRows: false });
+      await measureJob(stack, { symbols: tickers(50, 'W'), timeframes: ['1d'], start_date: '2022-12-01', end_date: '2022-12-09', adjusted: true, concurrency: 16, strategy: 'per_ticker' }, { countRows: false });
+    }
 
     // -------------------------------------------------------------------------------------------
     // ceiling, product-ingest, rerun, old-design: per run, the ceilings, the product job, its re-run and the old design,
