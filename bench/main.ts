@@ -34,6 +34,33 @@ import type { BackfillRequest } from './api.js';
 // Parameters
 
 const argv = process.argv.slice(2);
+const USAGE = `usage: npm run bench -- [options]
+  --quick                 about 1-2 minutes, smaller jobs
+  --only a,b              figures by name (below); product-ingest, rerun and old-design need ceiling's data
+  --runs N                repeats of the repeated figures
+  --large-symbols N       symbols of the large job (at most 20); --large-to YYYY-MM-DD its last date
+  --concurrency N         the large job's concurrency
+  --profile               a CPU profile of the worker during one large job
+  --sources               run the worker and API from sources (tsx) instead of the production build
+  --reuse-build [--dist DIR]   reuse an earlier build (.bench/dist)
+  --worker-node-args "..."     node flags for the worker (trying V8 settings)
+  --verbose               service output; --markdown prints the table as Markdown too
+  --help                  this text`;
+// Flags that take a value, and flags that do not: anything else is a typo that would silently run
+// the whole 10-minute bench.
+const VALUED = new Set(['only', 'runs', 'large-symbols', 'large-to', 'concurrency', 'dist', 'worker-node-args']);
+const BARE = new Set(['quick', 'profile', 'verbose', 'sources', 'reuse-build', 'markdown', 'help']);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : null;
+  if (name !== null && VALUED.has(name)) {
+    if (!a.includes('=')) i++;
+    continue;
+  }
+  if (name !== null && BARE.has(name)) continue;
+  console.error(`bench: unknown argument '${a}'\n${USAGE}`);
+  process.exit(2);
+}
 const flag = (name: string) => argv.includes(`--${name}`);
 function option(name: string): string | undefined {
   const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -74,6 +101,10 @@ if (unknownFigure !== undefined) {
   process.exit(2);
 }
 const want = (fig: Figure) => !ONLY || ONLY.includes(fig);
+if (argv.includes('--help')) {
+  console.log(`${USAGE}\nfigures: ${FIGURES.join(', ')}`);
+  process.exit(0);
+}
 
 /** The POST body of a job of many generated tickers. */
 function manyUnitRequest(p: { symbols: number; timeframes: readonly string[]; from: string; to: string; concurrency: number }, prefix: string): BackfillRequest {
