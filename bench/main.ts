@@ -44,11 +44,12 @@ const USAGE = `usage: npm run bench -- [options]
   --sources               run the worker and API from sources (tsx) instead of the production build
   --reuse-build [--dist DIR]   reuse an earlier build (.bench/dist)
   --worker-node-args "..."     node flags for the worker (trying V8 settings)
+  --api-node-args "..."        node flags for the API (e.g. "--cpu-prof --cpu-prof-dir=DIR")
   --verbose               service output; --markdown prints the table as Markdown too
   --help                  this text`;
 // Flags that take a value, and flags that do not: anything else is a typo that would silently run
 // the whole 10-minute bench.
-const VALUED = new Set(['only', 'runs', 'large-symbols', 'large-to', 'concurrency', 'dist', 'worker-node-args']);
+const VALUED = new Set(['only', 'runs', 'large-symbols', 'large-to', 'concurrency', 'dist', 'worker-node-args', 'api-node-args']);
 const BARE = new Set(['quick', 'profile', 'verbose', 'sources', 'reuse-build', 'markdown', 'help']);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
@@ -78,6 +79,8 @@ const SOURCES = flag('sources');
 const REUSE_BUILD = flag('reuse-build');
 /** Development: node flags for the worker (e.g. "--max-old-space-size=256"), to try V8 settings. */
 const WORKER_NODE_ARGS = (option('worker-node-args') ?? '').split(' ').filter(Boolean);
+/** Development: node flags for the API (e.g. "--cpu-prof --cpu-prof-dir=/tmp/api-prof"). */
+const API_NODE_ARGS = (option('api-node-args') ?? '').split(' ').filter(Boolean);
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
 const FIGURES = ['hotpath', 'ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -235,7 +238,7 @@ async function main() {
     execSync(`${JSON.stringify(process.execPath)} scripts/build.mjs --out-dir ${JSON.stringify(distDir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     log(`  built in ${fmt((Date.now() - t0) / 1000)} s`);
   }
-  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072, distDir, workerNodeArgs: WORKER_NODE_ARGS });
+  const stack = new Stack({ verbose: VERBOSE, log, simCacheMb: QUICK ? 1024 : 3072, distDir, workerNodeArgs: WORKER_NODE_ARGS, apiNodeArgs: API_NODE_ARGS });
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) process.exit(130);

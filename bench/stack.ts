@@ -74,6 +74,8 @@ export interface StackOptions {
   distDir?: string;
   /** Node flags for every worker start, before a figure's own. */
   workerNodeArgs?: string[];
+  /** Node flags for the API (e.g. "--cpu-prof"), to see where its time goes. */
+  apiNodeArgs?: string[];
 }
 
 /** How a worker is started: `dist` = the build's compiled worker (prebuilt bundle), `sources` = src/worker.ts under tsx. */
@@ -200,6 +202,7 @@ export class Stack {
     const a = new Service({
       name: 'api',
       entry: this.entry('src/api/server.ts'),
+      nodeArgs: this.opts.apiNodeArgs ?? [],
       env: {
         DATABASE_URL: this.dbUrl,
         TEMPORAL_ADDRESS: this.temporal.address,
