@@ -57,6 +57,11 @@ const schema = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 10_000).default(64),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(1, 1_000).default(20),
   /**
+   * The worker's nice value (0 = normal, 19 = lowest): ingest is bulk work, so on a shared host the
+   * API and Postgres get the CPU first. Only lowering is allowed (raising needs privilege).
+   */
+  WORKER_NICE: int(0, 19).default(10),
+  /**
    * A prebuilt workflow bundle (bundleWorkflowCode output). Unset: the compiled worker loads the one
    * `npm run build` wrote next to it; run from sources, the worker bundles workflows/ at start.
    */

@@ -8,6 +8,7 @@ import { createPool, type Pool } from './db/pool.js';
 import { migrate } from './db/migrate.js';
 import { createRateLimiter } from './db/rate-limiter.js';
 import { createLogger, type Logger } from './logger.js';
+import { lowerThreadPriority } from './process-priority.js';
 import { PolygonClient } from './polygon/index.js';
 import { activityLogger } from './metrics/activity-log.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics/ingest-metrics.js';
@@ -112,6 +113,7 @@ async function connectWithRetry(address: string, logger: Logger, attempts = 60):
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { base: { component: 'worker' } });
+  lowerThreadPriority(config.WORKER_NICE, logger);
   const { sdkMetricsUrl } = await installWorkerRuntime(config, logger);
 
   await migrate(config.DATABASE_URL);
@@ -122,6 +124,8 @@ export async function main(): Promise<void> {
   const connection = await connectWithRetry(config.TEMPORAL_ADDRESS, logger);
   try {
     worker = await createWorker({ config, pool, connection, logger, metrics: createIngestMetrics(registry) });
+    // Again: the pool, the connection and the SDK's runtime started threads of their own meanwhile.
+    lowerThreadPriority(config.WORKER_NICE, logger);
     logger.info(
       {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -131,6 +135,7 @@ export async function main(): Promise<void> {
         polygonKeySet: config.polygonApiKey !== undefined,
         rateLimitRpm: config.POLYGON_RATE_LIMIT_RPM,
         metricsPort: endpoint?.port ?? null,
+        nice: config.WORKER_NICE,
       },
       'worker started',
     );

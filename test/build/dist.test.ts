@@ -4,6 +4,7 @@
 // compiled Polygon simulator, and a job goes through them to `completed`.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parse } from 'yaml';
@@ -127,6 +128,22 @@ describe('the compiled build', () => {
     const page = await fetch(`${apiUrl}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
+  });
+
+  it('runs every thread of the worker at WORKER_NICE (10 by default) and leaves the API at 0', () => {
+    // Read after a job ran, so the threads started on demand (libuv's pool, the SDK's) are there too.
+    const nice = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).map((tid) => {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // Field 19 of stat(5), counted after the parenthesised command name (which may hold spaces).
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    // Relative to the suite's own nice value, in case CI itself runs niced (nobody may go back up).
+    const own = getPriority();
+    const threads = nice(worker.pid!);
+    expect(threads.length).toBeGreaterThan(5);
+    expect(new Set(threads)).toEqual(new Set([Math.max(10, own)]));
+    expect(new Set(nice(api.pid!))).toEqual(new Set([own]));
   });
 
   it('migrates with the compiled migrate command (the worker applied the schema already)', async () => {

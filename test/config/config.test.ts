@@ -37,6 +37,8 @@ describe('loadConfig', () => {
     ['POLYGON_PAGE_LIMIT', '50001'],
     ['POLYGON_SIM', 'maybe'],
     ['INGEST_COVERAGE', 'off'],
+    ['WORKER_NICE', '-5'],
+    ['WORKER_NICE', '20'],
   ])('stops on a wrong %s and names it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable}:`));
