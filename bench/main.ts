@@ -84,16 +84,6 @@ const API_NODE_ARGS = (option('api-node-args') ?? '').split(' ').filter(Boolean)
 /** What each figure measures, in the order they are reported; `--only` takes these names. */
 const FIGURES = ['hotpath', 'ceiling', 'product-ingest', 'rerun', 'small-units', 'old-design', 'status-latency', 'memory', 'rate-limit', 'requests-per-unit', 'grouped-daily', 'ledger-cost'] as const;
 type Figure = (typeof FIGURES)[number];
-if (flag('help')) {
-  // Without this, --help was no option at all and ran the whole bench.
-  process.stdout.write(
-    'npm run bench -- [--quick] [--only FIGURE,...] [--runs N] [--profile] [--verbose] [--sources] [--reuse-build] [--dist DIR]\n' +
-      '  [--worker-node-args "..."] [--large-symbols N] [--large-to YYYY-MM-DD] [--concurrency N] [--markdown]\n' +
-      `figures: ${FIGURES.join(', ')}\n` +
-      '(--only hotpath: the worker\'s per-page CPU on simulator bodies, no job runs)\n',
-  );
-  process.exit(0);
-}
 const ONLY = option('only')
   ?.split(',')
   .map((s) => s.trim())
@@ -104,8 +94,8 @@ if (unknownFigure !== undefined) {
   process.exit(2);
 }
 const want = (fig: Figure) => !ONLY || ONLY.includes(fig);
-if (argv.includes('--help')) {
-  console.log(`${USAGE}\nfigures: ${FIGURES.join(', ')}`);
+if (flag('help')) {
+  console.log(`${USAGE}\nfigures: ${FIGURES.join(', ')}\n(--only hotpath: the worker's per-page CPU on simulator bodies, no job runs)`);
   process.exit(0);
 }
 
