@@ -16,7 +16,7 @@ import { loadDataset, type Dataset } from './data.js';
 import { plainCopy, idempotentCopy, resetBars, type CeilingRun } from './ceiling.js';
 import { measureJob, slim, type JobMeasure } from './job.js';
 import { runOldDesign, type OldDesignRun } from './old-design.js';
-import { startPollers, type PollResult } from './status-latency.js';
+import { apiLoopDelay, startPollers, type PollResult } from './status-latency.js';
 import { RateSampler, type RateResult } from './rate-limit.js';
 import { hotPath } from './hotpath.js';
 import { requestsPerUnit } from './requests-per-unit.js';
@@ -556,20 +556,40 @@ async function main() {
     // -------------------------------------------------------------------------------------------
     // figure status-latency: 50 pollers on the status endpoint during a large job.
     if (want('status-latency')) {
-      await resetBars(stack.admin);
-      let poller: ReturnType<typeof startPollers> | undefined;
-      const m = await measureJob(stack, largeReq, {
-        onStarted: (id) => (poller = startPollers(stack.apiUrl, id, P.status)),
-      });
-      const poll: PollResult = await poller!.stop();
-      log(`status under load: ${poll.requests} requests (${fmt(poll.rps)}/s), p50 ${fmt(poll.p50)} ms, p99 ${fmt(poll.p99)} ms, max ${fmt(poll.max)} ms, ${poll.errors} errors; job ${fmt(rate(m.inserted, m.wallMs))} bars/s meanwhile; cpu ${cpuLine(m.cpu)}`);
-      rows.push({ fig: 'status-latency', metric: `status p50, ${P.status.pollers} pollers (${P.status.thinkMs} ms pause) during a large job`, value: poll.p50, unit: 'ms', runs: [poll.p50] });
-      rows.push({ fig: 'status-latency', metric: `status p99 (${poll.requests} requests, ${fmt(poll.rps)}/s)`, value: poll.p99, unit: 'ms', aim: '< 50 ms', met: poll.p99 < 50, runs: [poll.p99] });
-      rows.push({ fig: 'status-latency', metric: 'status errors', value: poll.errors, unit: 'errors', aim: '0', met: poll.errors === 0, runs: [poll.errors] });
-      rows.push({ fig: 'status-latency', metric: '  large job throughput while polled', value: rate(m.inserted, m.wallMs), unit: 'new bars/s', runs: [rate(m.inserted, m.wallMs)] });
-      otherLoad('status-latency', [m.cpu]);
-      report.details.status = { poll, job: slim(m) };
-      large.push(m); // its memory counts for figure memory too
+      // Repeated like the other job figures: one run's p99 rests on its slowest ~50 requests.
+      const polls: PollResult[] = [];
+      const loops: { p99Ms: number; maxMs: number }[] = [];
+      const cpus: CpuBreakdown[] = [];
+      const rates: number[] = [];
+      const jobs: JobMeasure[] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        await resetBars(stack.admin);
+        let poller: ReturnType<typeof startPollers> | undefined;
+        await apiLoopDelay(stack.apiUrl);
+        const m = await measureJob(stack, largeReq, {
+          onStarted: (id) => (poller = startPollers(stack.apiUrl, id, P.status)),
+        });
+        const poll: PollResult = await poller!.stop();
+        const loop = await apiLoopDelay(stack.apiUrl);
+        if (loop) loops.push(loop);
+        polls.push(poll);
+        cpus.push(m.cpu);
+        jobs.push(m);
+        rates.push(rate(m.inserted, m.wallMs));
+        log(`run ${run}: status under load: ${poll.requests} requests (${fmt(poll.rps)}/s), p50 ${fmt(poll.p50)} ms, p99 ${fmt(poll.p99)} ms, max ${fmt(poll.max)} ms, ${poll.errors} errors; API event-loop delay p99 ${loop ? fmt(loop.p99Ms) : '?'} ms, max ${loop ? fmt(loop.maxMs) : '?'} ms; job ${fmt(rate(m.inserted, m.wallMs))} bars/s meanwhile; cpu ${cpuLine(m.cpu)}`);
+      }
+      const p50s = polls.map((p) => p.p50);
+      const p99s = polls.map((p) => p.p99);
+      const errors = polls.reduce((n, p) => n + p.errors, 0);
+      const requests = polls.reduce((n, p) => n + p.requests, 0);
+      rows.push({ fig: 'status-latency', metric: `status p50, ${P.status.pollers} pollers (${P.status.thinkMs} ms pause) during a large job`, value: median(p50s), unit: 'ms', runs: p50s });
+      rows.push({ fig: 'status-latency', metric: `status p99 (${requests} requests in ${RUNS} runs, ${fmt(median(polls.map((p) => p.rps)))}/s)`, value: median(p99s), unit: 'ms', aim: '< 50 ms', met: median(p99s) < 50, runs: p99s });
+      rows.push({ fig: 'status-latency', metric: 'status errors (all runs)', value: errors, unit: 'errors', aim: '0', met: errors === 0, runs: polls.map((p) => p.errors) });
+      if (loops.length > 0) rows.push({ fig: 'status-latency', metric: "  the API's event-loop delay p99 meanwhile (a stall inside the API)", value: median(loops.map((l) => l.p99Ms)), unit: 'ms', runs: loops.map((l) => l.p99Ms) });
+      rows.push({ fig: 'status-latency', metric: '  large job throughput while polled', value: median(rates), unit: 'new bars/s', runs: rates });
+      otherLoad('status-latency', cpus);
+      report.details.status = { polls, loops, jobs: jobs.map(slim) };
+      large.push(...jobs); // their memory counts for figure memory too
     }
 
     // -------------------------------------------------------------------------------------------

@@ -82,3 +82,19 @@ export function startPollers(apiUrl: string, jobId: string, opts: { pollers: num
     },
   };
 }
+
+/**
+ * The API's own event-loop delay since the previous call (prom-client's nodejs_eventloop_lag_*
+ * gauges, which it resets at every scrape): tells a stall inside the API (GC, a long task) from
+ * time the request spent waiting for a CPU or in the client.
+ */
+export async function apiLoopDelay(apiUrl: string): Promise<{ p99Ms: number; maxMs: number } | null> {
+  const res = await fetch(new URL('/metrics', apiUrl)).catch(() => null);
+  if (!res?.ok) return null;
+  const text = await res.text();
+  const gauge = (name: string) => {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m ? Number(m[1]) * 1000 : NaN;
+  };
+  return { p99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), maxMs: gauge('nodejs_eventloop_lag_max_seconds') };
+}
