@@ -157,10 +157,10 @@ export function createBackfillUnit({
             await writeCoverage(pool, { seriesId: sid, jobId, afterTs: null, days: noDays(), violations });
             throw ApplicationFailure.create({ type: 'bad_data', nonRetryable: true, message: `unit ${unitNo} (${input.symbol} ${input.timeframe}): ${describeViolations(violations)}` });
           }
-          const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars, fetched: page.bars.length, cursor: page.cursor, coverage }, signal);
+          const written = await writePage({ jobId, unitNo, attemptToken: claim.attemptToken, seriesId: sid, bars, fetched: page.bars.count, cursor: page.cursor, coverage }, signal);
           writeMs += performance.now() - t0;
           if (!written.committed) throw superseded(unitNo);
-          metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.length, inserted: written.inserted, seconds: (performance.now() - t0) / 1000, path: written.path });
+          metrics.pageWritten({ timeframe: timeframe.label, fetched: r.value.bars.count, inserted: written.inserted, seconds: (performance.now() - t0) / 1000, path: written.path });
           pages++;
           committedThisAttempt++;
           after = page.cursor;

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { parseDateToDay, parseTimeframe } from '../src/polygon/index.js';
+import { columnsOf, parseDateToDay, parseTimeframe } from '../src/polygon/index.js';
 import { CalendarSet } from '../src/calendar/index.js';
 import { validatePage } from '../src/ingest/validate.js';
 import { claimDay, finishGroupedUnits, markDayFailed, noteDayError, openGroupedUnits, writeGroupedDay, type DayBar, type DayTotals, type GroupedOutcome } from '../src/db/grouped-days.js';
@@ -47,7 +47,7 @@ export function createGroupedDayActivities({ pool, polygon, logger, metrics, con
       const scope = { timeframe, calendar, fromDay: day, toDay: day };
       const rows: DayBar[] = units.map((u) => {
         const bar = answer.bars.get(u.symbol) ?? null;
-        return { unitNo: u.unitNo, seriesId: u.seriesId, bar, violations: bar ? validatePage([bar], scope) : [] };
+        return { unitNo: u.unitNo, seriesId: u.seriesId, bar, violations: bar ? validatePage(columnsOf([bar]), scope) : [] };
       });
       const violations = rows.flatMap((r) => r.violations);
       if (violations.length > 0) metrics.validationViolations(violations);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createPool } from '../src/db/pool.js';
 import { createPageWriter } from '../src/db/write-page.js';
 import { copyPlain, type SeriesBars } from './copy.js';
-import { pageRows, type ColumnPage, type Dataset } from './data.js';
+import type { ColumnPage, Dataset } from './data.js';
 import { hrMs } from './stats.js';
 import { readCpuMs } from './proc.js';
 
@@ -60,9 +60,9 @@ export async function plainCopy(dbUrl: string, ds: Dataset, conns: number): Prom
     const t0 = hrMs();
     const counts = await Promise.all(
       clients.map((c, i) => {
-        // Materialised lazily, page by page, inside the timing (like the product's parse).
+        // Encoded lazily, page by page, inside the timing.
         function* series(): Generator<SeriesBars> {
-          for (const p of work[i]!) yield { seriesId: CEILING_SERIES_BASE + p.series, bars: pageRows(p) };
+          for (const p of work[i]!) yield { seriesId: CEILING_SERIES_BASE + p.series, bars: p };
         }
         return copyPlain(c, series());
       }),
@@ -116,11 +116,10 @@ export async function idempotentCopy(dbUrl: string, ds: Dataset, conns: number, 
     await Promise.all(
       work.map(async (pages) => {
         for (const p of pages) {
-          const bars = pageRows(p);
-          const r = await writePage({ jobId, unitNo: p.series, attemptToken: 1, seriesId: CEILING_SERIES_BASE + p.series, bars, cursor: { afterTs: bars[bars.length - 1]!.t } });
+          const r = await writePage({ jobId, unitNo: p.series, attemptToken: 1, seriesId: CEILING_SERIES_BASE + p.series, bars: p, cursor: { afterTs: p.t[p.count - 1]! } });
           if (!r.committed) throw new Error('ceiling page not committed');
           inserted += r.inserted;
-          rows += bars.length;
+          rows += p.count;
         }
       }),
     );

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import { copyHeader, writeBarFields, type BarRow } from '../src/db/copy-binary.js';
+import { copyHeader, writeBarFields } from '../src/db/copy-binary.js';
+import type { BarColumns } from '../src/polygon/bar-columns.js';
 
 const FIELDS = 9;
 // field count + 9 length words + int4 + 8 eight-byte values
@@ -22,24 +23,23 @@ export function copyTrailer(): Buffer {
 }
 
 /** Rows only (no header/trailer), so that chunks can be streamed into one COPY. */
-export function encodeRows(seriesId: number, bars: readonly BarRow[], from = 0, to = bars.length): Buffer {
+export function encodeRows(seriesId: number, bars: BarColumns, from = 0, to = bars.count): Buffer {
   const buf = Buffer.allocUnsafe((to - from) * ROW_BYTES);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let at = 0;
   for (let i = from; i < to; i++) {
-    const b = bars[i]!;
     // The product's row with series_id in front.
     dv.setInt16(at, FIELDS);
     dv.setInt32(at + 2, 4);
     dv.setInt32(at + 6, seriesId);
-    at = writeBarFields(dv, at + 10, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+    at = writeBarFields(dv, at + 10, bars.t[i]!, bars.o[i]!, bars.h[i]!, bars.l[i]!, bars.c[i]!, bars.v[i]!, bars.vw[i]!, bars.n[i]!);
   }
   return buf.subarray(0, at);
 }
 
 export interface SeriesBars {
   seriesId: number;
-  bars: readonly BarRow[];
+  bars: BarColumns;
 }
 
 /**
@@ -52,8 +52,8 @@ export async function copyPlain(client: pg.ClientBase, series: Iterable<SeriesBa
     yield copyHeader();
     for (const s of series) {
       const bars = s.bars;
-      for (let i = 0; i < bars.length; i += chunkRows) {
-        const to = Math.min(bars.length, i + chunkRows);
+      for (let i = 0; i < bars.count; i += chunkRows) {
+        const to = Math.min(bars.count, i + chunkRows);
         rows += to - i;
         yield encodeRows(s.seriesId, bars, i, to);
       }

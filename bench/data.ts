@@ -1,13 +1,10 @@
 // The shared bar set of the ceiling runs: exactly the pages the product fetches for its job (same
 // windows, same bars), read once from the simulator through the product's own Polygon client before
-// anything is timed, which also warms the simulator's page cache. Kept columnar (Float64Arrays, about
-// 64 bytes a bar) so that millions of bars fit without millions of objects; a page is turned into
-// the product's BarRow objects only when it is written, inside the timed region (as JSON.parse does
-// in the product).
+// anything is timed, which also warms the simulator's page cache. Kept as the product's columns
+// (Float64Arrays, about 64 bytes a bar), which is also what its page writer takes.
+import { allocColumns, BAR_FIELDS, type BarColumns } from '../src/polygon/bar-columns.js';
 import { PolygonClient, parseTimeframe } from '../src/polygon/index.js';
-import type { BarRow } from '../src/db/copy-binary.js';
 import { hrMs } from './stats.js';
-import { allocColumns, type BarColumns } from './fastparse.js';
 
 /** One page of one series (its index in Dataset.series), as columns. */
 export type ColumnPage = BarColumns & { series: number };
@@ -25,31 +22,11 @@ export interface Dataset {
   fetch: { ms: number; requests: number; bytes: number; barsPerSec: number };
 }
 
-function toColumns(series: number, bars: readonly BarRow[]): ColumnPage {
-  const p: ColumnPage = { ...allocColumns(bars.length), count: bars.length, series };
-  for (let i = 0; i < bars.length; i++) {
-    const b = bars[i]!;
-    p.t[i] = b.t;
-    p.o[i] = b.o;
-    p.h[i] = b.h;
-    p.l[i] = b.l;
-    p.c[i] = b.c;
-    p.v[i] = b.v;
-    p.vw[i] = b.vw ?? NaN;
-    p.n[i] = b.n ?? NaN;
-  }
+/** The page's bars in columns of their own, exactly their size (the parser's may be views of a larger buffer). */
+function toColumns(series: number, bars: BarColumns): ColumnPage {
+  const p: ColumnPage = { ...allocColumns(bars.count), series };
+  for (const f of BAR_FIELDS) p[f].set(bars[f]);
   return p;
-}
-
-/** The page as the product's parser would hand it over: one object per bar, one hidden class. */
-export function pageRows(p: ColumnPage): BarRow[] {
-  const out: BarRow[] = new Array(p.count);
-  for (let i = 0; i < p.count; i++) {
-    const vw = p.vw[i]!;
-    const n = p.n[i]!;
-    out[i] = { t: p.t[i]!, o: p.o[i]!, h: p.h[i]!, l: p.l[i]!, c: p.c[i]!, v: p.v[i]!, vw: vw === vw ? vw : null, n: n === n ? n : null };
-  }
-  return out;
 }
 
 export interface FetchSpec {
@@ -68,7 +45,7 @@ export interface FetchSpec {
  * Every page of every series of the job, `parallel` series at a time; `onPage` gets the series'
  * index (job order: symbol-major, like unit numbers). Counts requests and bytes.
  */
-async function eachPage(spec: FetchSpec, parallel: number, onPage: (series: number, bars: readonly BarRow[]) => void) {
+async function eachPage(spec: FetchSpec, parallel: number, onPage: (series: number, bars: BarColumns) => void) {
   let requests = 0;
   let bytes = 0;
   const client = new PolygonClient({ baseUrl: spec.baseUrl, apiKey: spec.apiKey, verifyEmptyTicker: false, onRequest: (i) => ((requests += 1), (bytes += i.bytes)) });
@@ -99,9 +76,9 @@ export async function loadDataset(spec: FetchSpec): Promise<Dataset> {
   const perSeries: ColumnPage[][] = [];
   let totalBars = 0;
   const read = await eachPage(spec, spec.parallel ?? 1, (i, bars) => {
-    if (bars.length === 0) return;
+    if (bars.count === 0) return;
     (perSeries[i] ??= []).push(toColumns(i, bars));
-    totalBars += bars.length;
+    totalBars += bars.count;
   });
   const pages = read.series.flatMap((_, i) => perSeries[i] ?? []);
   return { series: read.series, pages, totalBars, fetch: { ms: read.ms, requests: read.requests, bytes: read.bytes, barsPerSec: (totalBars / read.ms) * 1000 } };

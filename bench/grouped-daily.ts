@@ -5,7 +5,7 @@
 // issue's example (5,000 symbols over two years) and what either takes at the free plan's 5/min.
 import { CalendarSet } from '../src/calendar/index.js';
 import { planBackfill } from '../src/planner/index.js';
-import { DEFAULT_LIMIT, parseTimeframe, PolygonClient, type Bar } from '../src/polygon/index.js';
+import { barsOf, DEFAULT_LIMIT, parseTimeframe, PolygonClient, type Bar } from '../src/polygon/index.js';
 import { startPolygonSim } from '../src/polygon-sim/index.js';
 import type { ResultRow } from './report.js';
 
@@ -39,7 +39,7 @@ export async function groupedDailySaving(opts: { symbols?: number; from?: string
       Array.from({ length: 8 }, async () => {
         for (let i = next++; i < symbols.length; i = next++) {
           const s = symbols[i]!;
-          for await (const p of client.pages({ ticker: s, timeframe: parseTimeframe('1d'), from, to, adjusted: true })) for (const b of p.bars) perTicker.set(key(s, b), values(b));
+          for await (const p of client.pages({ ticker: s, timeframe: parseTimeframe('1d'), from, to, adjusted: true })) for (const b of barsOf(p.bars)) perTicker.set(key(s, b), values(b));
         }
       }),
     );

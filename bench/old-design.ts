@@ -4,7 +4,7 @@
 // unit; every submitted row counted as inserted. Same simulator, same bars, same table, one
 // connection, as the old single-process service had.
 import pg from 'pg';
-import { PolygonClient, parseTimeframe } from '../src/polygon/index.js';
+import { barsOf, PolygonClient, parseTimeframe } from '../src/polygon/index.js';
 import { hrMs } from './stats.js';
 import type { FetchSpec } from './data.js';
 
@@ -53,7 +53,7 @@ export async function runOldDesign(spec: OldDesignSpec): Promise<OldDesignRun> {
           fetchMs += hrMs() - f0;
           if (r.done) break;
           const i0 = hrMs();
-          for (const b of r.value.bars) {
+          for (const b of barsOf(r.value.bars)) {
             await client.query(INSERT, [sid, new Date(b.t), b.o, b.h, b.l, b.c, b.v, b.vw, b.n]);
             rows++;
           }

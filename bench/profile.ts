@@ -48,7 +48,7 @@ function area(cf: CallFrame): string {
   if (f === '(program)') return 'V8/native (program)';
   if (!u && (f === 'parse' || f === 'JSONParse')) return 'JSON.parse';
   if (!u && f === 'stringify') return 'JSON.stringify';
-  if (u.includes('/src/polygon/parse')) return 'product: parse/validate bars';
+  if (u.includes('/src/polygon/parse') || u.includes('/src/polygon/scan-aggs') || u.includes('/src/polygon/bar-columns')) return 'product: parse/validate bars';
   if (u.includes('/src/db/copy-binary')) return 'product: binary COPY encode';
   if (u.includes('/src/polygon/')) return 'product: polygon client';
   if (u.includes('/src/db/')) return 'product: db';

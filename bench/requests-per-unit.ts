@@ -24,7 +24,7 @@ export async function requestsPerUnit(simUrl: string, apiKey: string, year = '20
       let bars = 0;
       const client = new PolygonClient({ baseUrl: simUrl, apiKey, calendars, verifyEmptyTicker: false, onRequest: (i) => void (i.kind === 'aggs' && requests++) });
       try {
-        for await (const p of client.pages({ ticker: c.ticker, timeframe: parseTimeframe(tf), from, to, adjusted: true })) bars += p.bars.length;
+        for await (const p of client.pages({ ticker: c.ticker, timeframe: parseTimeframe(tf), from, to, adjusted: true })) bars += p.bars.count;
       } finally {
         client.close();
       }

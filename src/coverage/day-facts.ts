@@ -1,5 +1,6 @@
 import { DAY_MS, nyDayOf, nyDayStartMs, type Timeframe } from '../polygon/index.js';
 import type { TradingCalendar } from '../calendar/index.js';
+import type { BarColumns } from '../polygon/bar-columns.js';
 import type { Violation } from '../ingest/validate.js';
 
 /** The part of a calendar the ledger reads: is a date a session, and its (extended) hours. */
@@ -21,7 +22,8 @@ export interface DayFacts {
 export const noDays = (): DayFacts => ({ day: [], session: [], bars: [], first: [], last: [], outside: [], violations: [] });
 
 export interface PageCoverage {
-  bars: readonly { t: number }[];
+  /** Only the timestamps are read. */
+  bars: Pick<BarColumns, 'count' | 't'>;
   /** Dates the page proves fetched (from the client's Page.covers); dates of its bars are added. */
   covers: { fromDay: number; toDay: number } | null;
   violations: readonly Violation[];
@@ -81,8 +83,9 @@ export function pageDayFacts(page: PageCoverage, tf: Timeframe, calendar: Sessio
     if (facts.first[at] === null || t < facts.first[at]!) facts.first[at] = t;
     if (facts.last[at] === null || t > facts.last[at]!) facts.last[at] = t;
   };
-  for (const bar of page.bars) {
-    const t = bar.t;
+  const ts = page.bars.t;
+  for (let k = 0; k < page.bars.count; k++) {
+    const t = ts[k]!;
     if (t < start || t >= end) {
       day = nyDayOf(t);
       start = nyDayStartMs(day);

@@ -1,6 +1,6 @@
 import type { TradingCalendar } from '../calendar/index.js';
-import type { BarRow } from '../db/copy-binary.js';
 import { validatePage, type Violation } from '../ingest/validate.js';
+import { filterColumns, type BarColumns } from '../polygon/bar-columns.js';
 import type { Page, ResumeCursor, Timeframe } from '../polygon/index.js';
 import { pageDayFacts, type DayFacts } from './day-facts.js';
 
@@ -18,7 +18,7 @@ export interface InspectedPage {
    * The page's bars as they are stored: all of them, flagged or not, except a repeated timestamp
    * after its first bar (one row per (series, ts); the repeat is in `violations`, never lost silently).
    */
-  bars: readonly BarRow[];
+  bars: BarColumns;
   /** What the page writer commits with the bars (src/db/write-page.ts `coverage`). */
   coverage: { afterTs: number | null; days: DayFacts; violations: Violation[] };
 }
@@ -38,11 +38,13 @@ export function inspectPage(page: Page, after: ResumeCursor, scope: UnitScope): 
 }
 
 /** The bars with every later bar of an already-seen timestamp left out, order kept. */
-function firstOfEachTs(bars: readonly BarRow[]): readonly BarRow[] {
+function firstOfEachTs(bars: BarColumns): BarColumns {
   const seen = new Set<number>();
-  return bars.filter((b) => {
-    if (seen.has(b.t)) return false;
-    seen.add(b.t);
+  const ts = bars.t;
+  return filterColumns(bars, (i) => {
+    const t = ts[i]!;
+    if (seen.has(t)) return false;
+    seen.add(t);
     return true;
   });
 }

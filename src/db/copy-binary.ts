@@ -2,10 +2,7 @@
 // more CPU to produce than JSON costs to parse, and per-row Buffers or BigInts would churn the GC at
 // a few hundred thousand rows a second.
 
-import type { Bar } from '../polygon/types.js';
-
-/** The shape the encoder reads: Polygon's bars as the client parses them. */
-export type BarRow = Bar;
+import type { BarColumns } from '../polygon/bar-columns.js';
 
 /** Column order of the stage table the encoded rows go into. */
 export const STAGE_COLUMNS = 'ts, open, high, low, close, volume, vwap, trades';
@@ -26,10 +23,10 @@ export function copyHeader(): Buffer {
 
 /**
  * Writes one bar's eight fields (length word and value each: ts, o, h, l, c, v, vwap, trades) at
- * `at` and returns the offset after them. A null, undefined or NaN vwap / trades is SQL NULL.
+ * `at` and returns the offset after them. A NaN vwap / trades (BarColumns' missing value) is SQL NULL.
  * Shared by this encoder and the bench's, so the bench measures the product's very byte layout.
  */
-export function writeBarFields(dv: DataView, at: number, t: number, o: number, h: number, l: number, c: number, v: number, vw: number | null | undefined, n: number | null | undefined): number {
+export function writeBarFields(dv: DataView, at: number, t: number, o: number, h: number, l: number, c: number, v: number, vw: number, n: number): number {
   dv.setInt32(at, 8);
   // Exact for |us| < 2^53 without allocating a BigInt; Math.floor keeps negatives two's-complement.
   const us = (t - PG_EPOCH_MS) * 1000;
@@ -47,7 +44,7 @@ export function writeBarFields(dv: DataView, at: number, t: number, o: number, h
   dv.setInt32(at + 60, 8);
   dv.setFloat64(at + 64, v);
   at += 72;
-  if (vw === null || vw === undefined || vw !== vw) {
+  if (vw !== vw) {
     dv.setInt32(at, -1);
     at += 4;
   } else {
@@ -55,7 +52,7 @@ export function writeBarFields(dv: DataView, at: number, t: number, o: number, h
     dv.setFloat64(at + 4, vw);
     at += 12;
   }
-  if (n === null || n === undefined || n !== n) {
+  if (n !== n) {
     dv.setInt32(at, -1);
     return at + 4;
   }
@@ -73,33 +70,33 @@ export const BARS_COLUMNS = `series_id, ${STAGE_COLUMNS}`;
 const ROW_BYTES_WITH_SERIES = ROW_BYTES + 8;
 
 /**
- * One complete COPY ... (FORMAT binary) payload: header, every row, trailer. Written through one
- * DataView: Buffer#writeXxxBE per field costs ten times more per bar on this hot path.
- * With `seriesId` every row starts with it (the columns of BARS_COLUMNS, straight into `bars`);
+ * One complete COPY ... (FORMAT binary) payload: header, every row, trailer, from the page's columns.
+ * Written through one DataView: Buffer#writeXxxBE per field costs ten times more per bar on this hot
+ * path. With `seriesId` every row starts with it (the columns of BARS_COLUMNS, straight into `bars`);
  * without, the rows are the stage's (STAGE_COLUMNS).
  */
-export function encodeBarsBinary(bars: readonly BarRow[], seriesId?: number): Buffer {
+export function encodeBarsBinary(bars: BarColumns, seriesId?: number): Buffer {
   const withSeries = seriesId !== undefined;
-  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + bars.length * (withSeries ? ROW_BYTES_WITH_SERIES : ROW_BYTES) + 2);
+  const count = bars.count;
+  const buf = Buffer.allocUnsafe(SIGNATURE.length + 8 + count * (withSeries ? ROW_BYTES_WITH_SERIES : ROW_BYTES) + 2);
   SIGNATURE.copy(buf, 0);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let at = SIGNATURE.length;
   dv.setInt32(at, 0); // flags
   dv.setInt32(at + 4, 0); // header extension length
   at += 8;
+  const { t, o, h, l, c, v, vw, n } = bars;
   if (withSeries) {
-    for (let i = 0; i < bars.length; i++) {
-      const b = bars[i]!;
+    for (let i = 0; i < count; i++) {
       dv.setInt16(at, FIELDS + 1);
       dv.setInt32(at + 2, 4);
       dv.setInt32(at + 6, seriesId);
-      at = writeBarFields(dv, at + 10, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+      at = writeBarFields(dv, at + 10, t[i]!, o[i]!, h[i]!, l[i]!, c[i]!, v[i]!, vw[i]!, n[i]!);
     }
   } else {
-    for (let i = 0; i < bars.length; i++) {
-      const b = bars[i]!;
+    for (let i = 0; i < count; i++) {
       dv.setInt16(at, FIELDS);
-      at = writeBarFields(dv, at + 2, b.t, b.o, b.h, b.l, b.c, b.v, b.vw, b.n);
+      at = writeBarFields(dv, at + 2, t[i]!, o[i]!, h[i]!, l[i]!, c[i]!, v[i]!, vw[i]!, n[i]!);
     }
   }
   dv.setInt16(at, -1);

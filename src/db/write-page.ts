@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from './pool.js';
 import { withTransaction } from './transaction.js';
-import { BARS_COLUMNS, encodeBarsBinary, STAGE_COLUMNS, type BarRow } from './copy-binary.js';
+import { BARS_COLUMNS, encodeBarsBinary, STAGE_COLUMNS } from './copy-binary.js';
+import type { BarColumns } from '../polygon/bar-columns.js';
 import { writeCoverage, type CoverageToWrite } from './coverage-write.js';
 
 export interface PageToWrite {
@@ -12,8 +13,8 @@ export interface PageToWrite {
   /** The `attempt_token` this activity attempt claimed; the fence against a superseded attempt. */
   attemptToken: number;
   seriesId: number;
-  bars: readonly BarRow[];
-  /** Bars the page carried (default `bars.length`): more than `bars` when repeated timestamps were left out. */
+  bars: BarColumns;
+  /** Bars the page carried (default `bars.count`): more than `bars` when repeated timestamps were left out. */
   fetched?: number;
   /** Where to resume after this page; stored with the page, in the same transaction. */
   cursor: unknown;
@@ -62,11 +63,12 @@ class NotOwned extends Error {}
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
 
 /** Earliest and latest timestamp of the page: its bars need not be in order (the validator flags that, the page is stored). */
-function tsRange(bars: readonly BarRow[]): [number, number] {
+function tsRange(bars: BarColumns): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < bars.length; i++) {
-    const t = bars[i]!.t;
+  const ts = bars.t;
+  for (let i = 0; i < bars.count; i++) {
+    const t = ts[i]!;
     if (t < lo) lo = t;
     if (t > hi) hi = t;
   }
@@ -108,11 +110,11 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
     staged.add(client);
   }
 
-  const unitParams = (page: PageToWrite) => [page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.fetched ?? page.bars.length];
+  const unitParams = (page: PageToWrite) => [page.jobId, page.unitNo, page.attemptToken, JSON.stringify(page.cursor ?? null), page.fetched ?? page.bars.count];
 
   /** The page through the stage and the merge; throws NotOwned when the fence says the unit is not ours. */
   async function writeStaged(client: PoolClient, page: PageToWrite, check: () => void): Promise<{ inserted: number; updated: number }> {
-    if (page.bars.length > 0) {
+    if (page.bars.count > 0) {
       const payload = encodeBarsBinary(page.bars);
       await pipeline(Readable.from([payload]), client.query(copyFrom(`COPY bars_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
       check();
@@ -152,7 +154,7 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
    * The COPY that follows makes that true or fails (and the rollback takes the update with it).
    */
   async function probeAndAdvance(client: PoolClient, page: PageToWrite): Promise<{ held: boolean; owned: boolean }> {
-    const [lo, hi] = page.bars.length > 0 ? tsRange(page.bars) : [null, null];
+    const [lo, hi] = page.bars.count > 0 ? tsRange(page.bars) : [null, null];
     const { rows } = await client.query<{ held: boolean; owned: boolean }>(
       `WITH p AS (
          SELECT EXISTS (
@@ -169,19 +171,19 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
           RETURNING 1
        )
        SELECT (SELECT held FROM p) AS held, EXISTS (SELECT 1 FROM u) AS owned`,
-      [...unitParams(page), page.seriesId, lo, hi, page.bars.length],
+      [...unitParams(page), page.seriesId, lo, hi, page.bars.count],
     );
     return rows[0]!;
   }
 
   /** The page's rows straight into `bars` (the range was empty at the probe): every row is new. */
   async function copyDirect(client: PoolClient, page: PageToWrite, check: () => void): Promise<void> {
-    if (page.bars.length === 0) return;
+    if (page.bars.count === 0) return;
     const payload = encodeBarsBinary(page.bars, page.seriesId);
     const copy = client.query(copyFrom(`COPY bars (${BARS_COLUMNS}) FROM STDIN (FORMAT binary)`));
     await pipeline(Readable.from([payload]), copy);
     // The unit was credited with every bar of the page: a COPY that stored fewer must not commit.
-    if (copy.rowCount !== page.bars.length) throw new Error(`direct COPY stored ${copy.rowCount} of ${page.bars.length} bars`);
+    if (copy.rowCount !== page.bars.count) throw new Error(`direct COPY stored ${copy.rowCount} of ${page.bars.count} bars`);
     check();
   }
 
@@ -191,7 +193,7 @@ export function createPageWriter(pool: Pool, opts: PageWriterOptions = {}) {
     };
     let mode: WritePath = path;
     const body = async (client: PoolClient): Promise<PageWritten> => {
-      let n = { inserted: page.bars.length, updated: 0 };
+      let n = { inserted: page.bars.count, updated: 0 };
       if (path === 'direct') {
         const probe = await probeAndAdvance(client, page);
         if (probe.held) mode = 'staged';

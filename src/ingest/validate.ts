@@ -1,5 +1,5 @@
 import type { TradingCalendar } from '../calendar/index.js';
-import type { BarRow } from '../db/copy-binary.js';
+import type { BarColumns } from '../polygon/bar-columns.js';
 import { DAY_MS, weekday } from '../polygon/time.js';
 import { intradayBarMs, type Timeframe } from '../polygon/timeframes.js';
 import type { ValidationRule } from '../../workflows/vocabulary.js';
@@ -86,7 +86,7 @@ function isBucketStartDay(tf: Timeframe, day: number): boolean {
  *   from Sunday, months from the 1st), inside the requested dates, strictly increasing in the page;
  * - on XNYS, no bar (intraday or daily) on a day without a session.
  */
-export function validatePage(bars: readonly BarRow[], v: PageValidation): Violation[] {
+export function validatePage(bars: BarColumns, v: PageValidation): Violation[] {
   const out: Violation[] = [];
   const max = v.maxViolations ?? Number.POSITIVE_INFINITY;
   const cal = v.calendar;
@@ -108,20 +108,22 @@ export function validatePage(bars: readonly BarRow[], v: PageValidation): Violat
   let day = 0;
   let open = true;
   let prevT = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < bars.length; i++) {
-    const b = bars[i]!;
-    const t = b.t;
-    const o = b.o;
-    const h = b.h;
-    const l = b.l;
-    const c = b.c;
-    const vw = b.vw;
+  const { t: ts, o: os, h: hs, l: ls, c: cs, v: vs, vw: vws } = bars;
+  for (let i = 0; i < bars.count; i++) {
+    const t = ts[i]!;
+    const o = os[i]!;
+    const h = hs[i]!;
+    const l = ls[i]!;
+    const c = cs[i]!;
+    const vol = vs[i]!;
+    // NaN: the bar has no VWAP.
+    const vw = vws[i]!;
     // Fast path for a good bar on the current day: every comparison is false for NaN, and
     // 0 < l <= o, c <= h < Infinity leaves no non-finite or non-positive price.
     if (
       l > 0 && l <= h && h < Number.POSITIVE_INFINITY && o >= l && o <= h && c >= l && c <= h &&
-      b.v >= 0 && b.v < Number.POSITIVE_INFINITY &&
-      (vw === null || vw === undefined || (vw >= l - h * tol && vw <= h + h * tol)) &&
+      vol >= 0 && vol < Number.POSITIVE_INFINITY &&
+      (vw !== vw || (vw >= l - h * tol && vw <= h + h * tol)) &&
       t > prevT && t >= minTs && t < endTs && t >= dayStart && t < dayEnd && open &&
       (barMs !== null ? (t - dayStart) % barMs === 0 : t === dayStart && isBucketStartDay(tf, day))
     ) {
@@ -137,13 +139,12 @@ export function validatePage(bars: readonly BarRow[], v: PageValidation): Violat
       } else {
         if ((o < l || o > h) && add(t, 'open_outside_range', `open ${o} is outside [${l}, ${h}]`)) break;
         if ((c < l || c > h) && add(t, 'close_outside_range', `close ${c} is outside [${l}, ${h}]`)) break;
-        if (vw !== null && vw !== undefined) {
+        if (vw === vw) {
           const slack = Math.abs(h) * tol;
           if (!(vw >= l - slack && vw <= h + slack) && add(t, 'vwap_outside_range', `vwap ${vw} is outside [${l}, ${h}] (tolerance ${tol})`)) break;
         }
       }
     }
-    const vol = b.v;
     if (!(Number.isFinite(vol) && vol >= 0) && add(t, 'volume_invalid', `volume ${vol} is ${Number.isFinite(vol) ? 'negative' : 'not a finite number'}`)) break;
 
     if (!Number.isFinite(t)) {

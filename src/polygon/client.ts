@@ -9,7 +9,8 @@ import { errorForStatus } from './responses.js';
 import { nyDayOf, parseDateToDay } from './time.js';
 import { isTimespan, MAX_MULTIPLIER } from './timeframes.js';
 import { createFetchTransport, createNodeTransport, type Transport, type TransportResponse } from './transport.js';
-import type { AggsQuery, Bar, Page, ResumeCursor } from './types.js';
+import type { BarColumns } from './bar-columns.js';
+import type { AggsQuery, Page, ResumeCursor } from './types.js';
 
 export const DEFAULT_LIMIT = 50_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -134,7 +135,7 @@ export class PolygonClient {
     this.#requireKey();
     const url = this.#url(`/v2/aggs/grouped/locale/us/market/stocks/${q.date}?adjusted=${q.adjusted}&include_otc=false`);
     const { res, ms, path } = await this.#get(url, opts.signal, 'grouped');
-    const parsed = parseGroupedBody(res.body, { path, status: res.status }, this.#scrub);
+    const parsed = parseGroupedBody(res.body.toString('utf8'), { path, status: res.status }, this.#scrub);
     return { day, bars: parsed.bars, received: parsed.received, requestMs: ms, bytes: res.bytes };
   }
 
@@ -176,7 +177,7 @@ export class PolygonClient {
       while (url !== null) {
         const got = await this.#aggsPage(url, lastTs, signal);
         const { bars, ms, path, bytes } = got;
-        if (bars.length > 0) {
+        if (bars.count > 0) {
           lastTs = got.lastTs;
           cursor = { afterTs: lastTs };
         }
@@ -187,7 +188,7 @@ export class PolygonClient {
           if ((await this.tickerExists(q.ticker, signal)) === false) throw new UnknownTickerError(q.ticker, { path });
         }
         const nextUrl = got.next;
-        const through = nextUrl === null ? span.lastWholeDay : bars.length > 0 ? nyDayOf(got.lastTs) : null;
+        const through = nextUrl === null ? span.lastWholeDay : bars.count > 0 ? nyDayOf(got.lastTs) : null;
         const covers = through === null || through < coverFrom ? null : { fromDay: coverFrom, toDay: through };
         if (covers) coverFrom = covers.toDay;
         yield { bars, cursor, requestMs: ms, bytes, covers };
@@ -200,10 +201,10 @@ export class PolygonClient {
    * One aggregates request, parsed. Its own frame, so that nothing of the response body outlives
    * the parse: the generator above sits at its `yield` (holding its locals) while the page waits
    * for the previous one's write, and a body is ~5 MB a page. Strings JSON.parse takes from it
-   * (next_url, request_id) can be slices that keep the whole body alive, so only the followed URL
-   * leaves this frame.
+   * (next_url, request_id) can be slices that keep the whole text alive, so only the followed URL
+   * and the columns (their own memory, not views of the body) leave this frame.
    */
-  async #aggsPage(url: URL, afterTs: number, signal: AbortSignal | undefined): Promise<{ bars: Bar[]; lastTs: number; received: number; next: URL | null; ms: number; path: string; bytes: number }> {
+  async #aggsPage(url: URL, afterTs: number, signal: AbortSignal | undefined): Promise<{ bars: BarColumns; lastTs: number; received: number; next: URL | null; ms: number; path: string; bytes: number }> {
     const { res, ms, path } = await this.#get(url, signal, 'aggs');
     const parsed = parseAggsBody(res.body, afterTs, { path, status: res.status }, this.#scrub);
     const next = parsed.nextUrl === null ? null : this.#follow(parsed.nextUrl, url, path);
@@ -265,7 +266,7 @@ export class PolygonClient {
     }
     const ms = performance.now() - t0;
     this.#report({ status: res.status, ms, bytes: res.bytes, path, kind });
-    const err = errorForStatus(res.status, res.retryAfter, res.status >= 200 && res.status < 300 ? '' : this.#scrub(res.body), { path }, Date.now());
+    const err = errorForStatus(res.status, res.retryAfter, res.status >= 200 && res.status < 300 ? '' : this.#scrub(res.body.toString('utf8')), { path }, Date.now());
     if (err) throw err;
     return { res, ms, path };
   }

@@ -13,6 +13,7 @@ export {
   intradayBarMs,
 } from './timeframes.js';
 export type { Bar, AggsQuery, ResumeCursor, Page } from './types.js';
+export { type BarColumns, allocColumns, noColumns, columnsOf, barAt, barsOf, sliceColumns, filterColumns } from './bar-columns.js';
 export {
   type PolygonErrorCode,
   type PolygonErrorInit,

@@ -17,7 +17,8 @@ export interface TransportRequest {
 export interface TransportResponse {
   status: number;
   retryAfter: string | null;
-  body: string;
+  /** The body's bytes: the aggregates parser reads them as they are; text is decoded only where needed. */
+  body: Buffer;
   bytes: number;
 }
 
@@ -117,7 +118,7 @@ export function createNodeTransport(opts: { maxSockets?: number } = {}): Transpo
             settle(null, {
               status: res.statusCode ?? 0,
               retryAfter: typeof ra === 'string' ? ra : null,
-              body: buf.toString('utf8'),
+              body: buf,
               bytes: len,
             });
           });
@@ -138,7 +139,6 @@ export function createNodeTransport(opts: { maxSockets?: number } = {}): Transpo
  * cancellation work even with a fetch that ignores `signal`.
  */
 export function createFetchTransport(fetchImpl: typeof fetch): Transport {
-  const decoder = new TextDecoder();
   return {
     async request(r: TransportRequest): Promise<TransportResponse> {
       const { signal } = r;
@@ -167,7 +167,7 @@ export function createFetchTransport(fetchImpl: typeof fetch): Transport {
         return {
           status: res.status,
           retryAfter: res.headers.get('retry-after'),
-          body: decoder.decode(buf),
+          body: Buffer.from(buf),
           bytes: buf.byteLength,
         };
       } catch (e) {

@@ -1,6 +1,10 @@
+import type { BarColumns } from './bar-columns.js';
 import type { Timeframe } from './timeframes.js';
 
-/** One OHLCV bar as Polygon sends it. `t` is the bar's start, Unix ms UTC. */
+/**
+ * One OHLCV bar as Polygon sends it. `t` is the bar's start, Unix ms UTC. Pages carry bars as
+ * columns (BarColumns); objects are for the simulator, grouped daily and tests.
+ */
 export interface Bar {
   t: number;
   o: number;
@@ -41,7 +45,7 @@ export type ResumeCursor = { afterTs: number } | null;
 
 export interface Page {
   /** Ascending, strictly after the previous page's bars; may be empty (a holiday, a weekend window). */
-  bars: Bar[];
+  bars: BarColumns;
   /** The resume point once this page is committed; unchanged from the previous page when `bars` is empty. */
   cursor: ResumeCursor;
   /** Wall time of the HTTP request that produced the page, body included. */

@@ -8,11 +8,13 @@ import { parseDateToDay, parseTimeframe } from '../../src/polygon/index.js';
 const cals = new CalendarSet();
 const d = (s: string) => parseDateToDay(s)!;
 const at = (iso: string) => ({ t: Date.parse(iso) });
+/** The fold reads only the timestamp column. */
+const ts = (bars: { t: number }[]) => ({ count: bars.length, t: Float64Array.from(bars, (b) => b.t) });
 
 describe('pageDayFacts', () => {
   it('counts minute bars per New York date and those outside 04:00-20:00 (17:00 on an early close)', () => {
     const bars = [at('2024-07-03T03:59:00-04:00'), at('2024-07-03T04:00:00-04:00'), at('2024-07-03T16:59:00-04:00'), at('2024-07-03T17:00:00-04:00'), at('2024-07-05T19:59:00-04:00'), at('2024-07-05T20:00:00-04:00')];
-    const f = pageDayFacts({ bars, covers: { fromDay: d('2024-07-03'), toDay: d('2024-07-05') }, violations: [{ ts: bars[2]!.t, rule: 'volume_invalid', detail: '' }] }, parseTimeframe('1m'), cals.forTicker('AAPL'));
+    const f = pageDayFacts({ bars: ts(bars), covers: { fromDay: d('2024-07-03'), toDay: d('2024-07-05') }, violations: [{ ts: bars[2]!.t, rule: 'volume_invalid', detail: '' }] }, parseTimeframe('1m'), cals.forTicker('AAPL'));
     expect(f).toEqual({
       day: [d('2024-07-03'), d('2024-07-04'), d('2024-07-05')],
       session: [true, false, true],
@@ -25,13 +27,13 @@ describe('pageDayFacts', () => {
   });
 
   it('never counts daily bars as outside the session, and adds the dates of bars beyond the covered range', () => {
-    const f = pageDayFacts({ bars: [at('2024-07-08T00:00:00-04:00')], covers: null, violations: [] }, parseTimeframe('1d'), cals.forTicker('AAPL'));
+    const f = pageDayFacts({ bars: ts([at('2024-07-08T00:00:00-04:00')]), covers: null, violations: [] }, parseTimeframe('1d'), cals.forTicker('AAPL'));
     expect(f).toMatchObject({ day: [d('2024-07-08')], bars: [1], outside: [0] });
   });
 
   it('counts a weekly bar on each session of its week, not on the weekend or the holiday', () => {
     // Polygon's week bar of 2024-07-01..05 starts on Sunday 2024-06-30.
-    const f = pageDayFacts({ bars: [at('2024-06-30T00:00:00-04:00')], covers: { fromDay: d('2024-06-30'), toDay: d('2024-07-06') }, violations: [] }, parseTimeframe('1w'), cals.forTicker('AAPL'));
+    const f = pageDayFacts({ bars: ts([at('2024-06-30T00:00:00-04:00')]), covers: { fromDay: d('2024-06-30'), toDay: d('2024-07-06') }, violations: [] }, parseTimeframe('1w'), cals.forTicker('AAPL'));
     expect(f.bars).toEqual([0, 1, 1, 1, 0, 1, 0]);
     expect(f.session).toEqual([false, true, true, true, false, true, false]);
   });

@@ -14,8 +14,7 @@ import { jobQuality } from '../../src/db/job-quality.js';
 import { pageDayFacts, type Violation } from '../../src/coverage/day-facts.js';
 import { CalendarSet } from '../../src/calendar/index.js';
 import { buildCoverage } from '../../src/coverage/report.js';
-import { parseDateToDay, parseTimeframe } from '../../src/polygon/index.js';
-import type { BarRow } from '../../src/db/copy-binary.js';
+import { columnsOf, parseDateToDay, parseTimeframe, type Bar } from '../../src/polygon/index.js';
 
 const JOB = '00000000-0000-4000-8000-00000000c0de';
 const TF = parseTimeframe('1m');
@@ -23,17 +22,17 @@ const cal = new CalendarSet().forTicker('AAPL');
 const day = (d: string) => parseDateToDay(d)!;
 // 2024-07-03 is an early close, 07-04 a holiday; 07-05 a session, 07-06/07 a weekend.
 const minute = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00-04:00`);
-const bar = (t: number): BarRow => ({ t, o: 10, h: 11, l: 9, c: 10.5, v: 100, vw: 10.2, n: 3 });
+const bar = (t: number): Bar => ({ t, o: 10, h: 11, l: 9, c: 10.5, v: 100, vw: 10.2, n: 3 });
 
 describe('coverage ledger SQL', () => {
   let db: TestDatabase;
   let sid: number;
   let token: number;
   let writePage: ReturnType<typeof createPageWriter>;
-  const write = (bars: BarRow[], covers: { fromDay: number; toDay: number } | null, afterTs: number | null, violations: Violation[] = [], attemptToken = token) =>
+  const write = (bars: Bar[], covers: { fromDay: number; toDay: number } | null, afterTs: number | null, violations: Violation[] = [], attemptToken = token) =>
     writePage({
-      jobId: JOB, unitNo: 0, attemptToken, seriesId: sid, bars, cursor: bars.length ? { afterTs: bars.at(-1)!.t } : null,
-      coverage: { afterTs, days: pageDayFacts({ bars, covers, violations }, TF, cal), violations },
+      jobId: JOB, unitNo: 0, attemptToken, seriesId: sid, bars: columnsOf(bars), cursor: bars.length ? { afterTs: bars.at(-1)!.t } : null,
+      coverage: { afterTs, days: pageDayFacts({ bars: columnsOf(bars), covers, violations }, TF, cal), violations },
     });
   const states = async () =>
     Object.fromEntries((await readCoverage(db.pool, sid, day('2024-07-01'), day('2024-07-08'))).map((r) => [r.day, [r.state, r.bars]]));

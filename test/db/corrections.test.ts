@@ -6,6 +6,7 @@ import { useTestDatabase } from '../helpers/env.js';
 import { createPageWriter } from '../../src/db/write-page.js';
 import { claimedUnit, minuteBars as bars } from './page-units.js';
 import { claimUnit, completeUnit } from '../../src/db/unit-attempt.js';
+import { columnsOf } from '../../src/polygon/index.js';
 
 describe('corrections', () => {
   const db = useTestDatabase('corrections');
@@ -25,11 +26,11 @@ describe('corrections', () => {
     const writePage = createPageWriter(db.pool);
     const u = await unitOf('CORR');
     const first = bars(40);
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 40, updated: 0, path: 'direct' });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(first), cursor: null })).toEqual({ committed: true, inserted: 40, updated: 0, path: 'direct' });
     const before = await stored(u.sid);
 
     // Identical bars (nulls included): nothing changes, not even the row versions.
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: first, cursor: null })).toEqual({ committed: true, inserted: 0, updated: 0, path: 'staged' });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(first), cursor: null })).toEqual({ committed: true, inserted: 0, updated: 0, path: 'staged' });
     expect(await stored(u.sid)).toEqual(before);
 
     // Polygon revised three bars after the close (a price, a VWAP that was missing, a trade
@@ -37,7 +38,7 @@ describe('corrections', () => {
     const revised = bars(42).map((b, i) =>
       i === 5 ? { ...b, c: b.c + 0.25 } : i === 8 ? { ...b, vw: 108.7 } : i === 10 ? { ...b, n: 999 } : b,
     );
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: true, inserted: 2, updated: 3, path: 'staged' });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(revised), cursor: null })).toEqual({ committed: true, inserted: 2, updated: 3, path: 'staged' });
     const after = await stored(u.sid);
     expect(values(after)).toEqual(revised);
     // Only the revised rows got new versions.
@@ -51,21 +52,21 @@ describe('corrections', () => {
     const writePage = createPageWriter(db.pool);
     const u = await unitOf('PART');
     const partial = { ...bars(1, 7)[0]!, h: 107.5, c: 107.1, v: 12, n: 3 };
-    await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: [partial], cursor: null });
+    await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf([partial]), cursor: null });
     const complete = bars(1, 7);
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: complete, cursor: null })).toMatchObject({ inserted: 0, updated: 1 });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(complete), cursor: null })).toMatchObject({ inserted: 0, updated: 1 });
     expect(values(await stored(u.sid))).toEqual(complete);
   });
 
   it('a superseded attempt changes no bar, revised or not', async () => {
     const writePage = createPageWriter(db.pool);
     const u = await unitOf('FENCE');
-    await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: bars(10), cursor: null });
+    await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(bars(10)), cursor: null });
     const before = await stored(u.sid);
     const next = await claimUnit(db.pool, u.jobId, 0);
     expect(next.state).toBe('claimed');
     const revised = bars(12).map((b) => ({ ...b, c: b.c + 1 }));
-    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: revised, cursor: null })).toEqual({ committed: false, inserted: 0, updated: 0, path: 'staged' });
+    expect(await writePage({ jobId: u.jobId, unitNo: 0, attemptToken: u.token, seriesId: u.sid, bars: columnsOf(revised), cursor: null })).toEqual({ committed: false, inserted: 0, updated: 0, path: 'staged' });
     expect(await stored(u.sid)).toEqual(before);
   });
 });

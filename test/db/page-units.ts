@@ -4,12 +4,12 @@ import type { Pool } from '../../src/db/pool.js';
 import { initJob } from '../../src/db/init-job.js';
 import { claimUnit } from '../../src/db/unit-attempt.js';
 import { seriesId } from '../../src/db/series.js';
-import type { BarRow } from '../../src/db/copy-binary.js';
+import type { Bar } from '../../src/polygon/index.js';
 
 export const T0 = Date.UTC(2024, 0, 2, 14, 30);
 
 /** `n` consecutive minute bars from minute `from` after T0; some without vwap or trades. */
-export const minuteBars = (n: number, from = 0): BarRow[] =>
+export const minuteBars = (n: number, from = 0): Bar[] =>
   Array.from({ length: n }, (_, k) => {
     const i = from + k;
     return { t: T0 + i * 60_000, o: 100 + i, h: 101 + i, l: 99 + i, c: 100.5 + i, v: 1_000 + i, vw: i % 4 === 0 ? null : 100.2 + i, n: i % 3 === 0 ? null : 10 + i };

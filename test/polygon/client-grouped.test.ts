@@ -8,6 +8,7 @@ import {
   PolygonClient,
   RateLimitedError,
   type RequestInfo,
+  barsOf,
 } from '../../src/polygon/index.js';
 import { type PolygonSim, startPolygonSim } from '../../src/polygon-sim/index.js';
 
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 async function perTicker(c: PolygonClient, ticker: string, from: string, to: string, adjusted: boolean): Promise<Bar[]> {
   const out: Bar[] = [];
-  for await (const p of c.pages({ ticker, timeframe: parseTimeframe('1d'), from, to, adjusted })) out.push(...p.bars);
+  for await (const p of c.pages({ ticker, timeframe: parseTimeframe('1d'), from, to, adjusted })) out.push(...barsOf(p.bars));
   return out;
 }
 

@@ -20,6 +20,7 @@ import {
   type ResumeCursor,
   TransientError,
   UnknownTickerError,
+  barsOf,
 } from '../../src/polygon/index.js';
 import { BarSource, expectedBars, type PolygonSim, startPolygonSim } from '../../src/polygon-sim/index.js';
 
@@ -43,7 +44,7 @@ function client(opts: Partial<PolygonClientOptions> = {}): PolygonClient {
 async function collect(c: PolygonClient, query: AggsQuery, resume?: ResumeCursor): Promise<{ bars: Bar[]; pages: Page[] }> {
   const pages: Page[] = [];
   for await (const p of c.pages(query, { resume })) pages.push(p);
-  return { bars: pages.flatMap((p) => p.bars), pages };
+  return { bars: pages.flatMap((p) => barsOf(p.bars)), pages };
 }
 
 async function failure(p: Promise<unknown>): Promise<unknown> {
@@ -128,10 +129,10 @@ describe('fetching ranges', () => {
     const all = await collect(c, query);
     const want = expectedBars('AAPL', '5m', '2024-03-01', '2024-03-20', true, source);
     expect(all.bars).toEqual(want);
-    const withBars = all.pages.filter((p) => p.bars.length > 0);
+    const withBars = all.pages.filter((p) => p.bars.count > 0);
     for (const page of [withBars[0]!, withBars[3]!, withBars.at(-2)!]) {
       const cursor = page.cursor!;
-      expect(cursor).toEqual({ afterTs: page.bars.at(-1)!.t });
+      expect(cursor).toEqual({ afterTs: page.bars.t.at(-1)! });
       const tail = await collect(c, query, JSON.parse(JSON.stringify(cursor)) as ResumeCursor);
       expect(tail.bars).toEqual(want.filter((b) => b.t > cursor.afterTs));
     }
@@ -148,10 +149,10 @@ describe('fetching ranges', () => {
     const c = client({ limit: 500 });
     const { pages } = await collect(c, q('AAPL', '1m', '2024-03-28', '2024-04-01'));
     const cursors = pages.map((p) => (p.cursor ? p.cursor.afterTs : null));
-    expect(pages.some((p) => p.bars.length === 0)).toBe(true);
+    expect(pages.some((p) => p.bars.count === 0)).toBe(true);
     for (let i = 1; i < pages.length; i++) {
-      if (pages[i]!.bars.length === 0) expect(cursors[i]).toBe(cursors[i - 1]);
-      else expect(cursors[i]).toBe(pages[i]!.bars.at(-1)!.t);
+      if (pages[i]!.bars.count === 0) expect(cursors[i]).toBe(cursors[i - 1]);
+      else expect(cursors[i]).toBe(pages[i]!.bars.t.at(-1)!);
     }
     c.close();
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError, MalformedResponseError, NotEntitledError, parseAggsBody } from '../../src/polygon/index.js';
+import { BadRequestError, barsOf, MalformedResponseError, NotEntitledError, parseAggsBody } from '../../src/polygon/index.js';
 
 const FIXTURE = new URL('../fixtures/polygon-recorded/AAPL-1-day-2005-04-01-2005-04-04.json', import.meta.url);
 
@@ -13,13 +13,13 @@ describe('parseAggsBody', () => {
     expect(p.status).toBe('OK');
     expect(p.requestId).toBe('12afda77aab3b1936c5fb6ef4241ae42');
     expect(p.nextUrl).toBeNull();
-    expect(p.bars).toEqual([
+    expect(barsOf(p.bars)).toEqual([
       { v: 642646396.0, vw: 1.469, o: 1.5032, c: 1.4604, h: 1.5064, l: 1.4489, t: 1112331600000, n: 82132 },
       { v: 578172308.0, vw: 1.4589, o: 1.4639, c: 1.4675, h: 1.4754, l: 1.4343, t: 1112587200000, n: 65543 },
     ]);
     // Daily bars start at 00:00 New York: 05:00Z before the 2005-04-03 DST switch, 04:00Z after.
-    expect(new Date(p.bars[0]!.t).toISOString()).toBe('2005-04-01T05:00:00.000Z');
-    expect(new Date(p.bars[1]!.t).toISOString()).toBe('2005-04-04T04:00:00.000Z');
+    expect(new Date(barsOf(p.bars)[0]!.t).toISOString()).toBe('2005-04-01T05:00:00.000Z');
+    expect(new Date(barsOf(p.bars)[1]!.t).toISOString()).toBe('2005-04-04T04:00:00.000Z');
   });
 
   it('tolerates missing vw/n, float and exponent volumes, missing or null results', () => {
@@ -27,20 +27,20 @@ describe('parseAggsBody', () => {
       '{"status":"DELAYED","results":[{"v":1.5e3,"o":1,"c":1,"h":1,"l":1,"t":1000},' +
       '{"v":0.00012345,"vw":null,"o":2,"c":2,"h":2.5,"l":1.5,"t":2000,"n":3},{"v":2E+2,"vw":2,"o":2,"c":2,"h":2,"l":2,"t":3000,"otc":true}]}';
     const p = parseAggsBody(text, -Infinity);
-    expect(p.bars.map((b) => [b.t, b.v, b.vw, b.n])).toEqual([
+    expect(barsOf(p.bars).map((b) => [b.t, b.v, b.vw, b.n])).toEqual([
       [1000, 1500, null, null],
       [2000, 0.00012345, null, 3],
       [3000, 200, 2, null],
     ]);
-    expect(parseAggsBody(body(undefined), -Infinity).bars).toEqual([]);
-    expect(parseAggsBody(body(null), -Infinity).bars).toEqual([]);
-    expect(parseAggsBody(body([]), -Infinity).bars).toEqual([]);
+    expect(barsOf(parseAggsBody(body(undefined), -Infinity).bars)).toEqual([]);
+    expect(barsOf(parseAggsBody(body(null), -Infinity).bars)).toEqual([]);
+    expect(barsOf(parseAggsBody(body([]), -Infinity).bars)).toEqual([]);
   });
 
   it('drops bars at or before afterTs and reports how many arrived', () => {
     const bars = [1, 2, 3, 4].map((t) => ({ v: 1, o: 1, c: 1, h: 1, l: 1, t }));
     const p = parseAggsBody(body(bars), 2);
-    expect(p.bars.map((b) => b.t)).toEqual([3, 4]);
+    expect(barsOf(p.bars).map((b) => b.t)).toEqual([3, 4]);
     expect([p.received, p.lastTs]).toEqual([4, 4]);
   });
 
@@ -51,7 +51,7 @@ describe('parseAggsBody', () => {
       '{"status":"OK","results":[{"v":1,"o":1,"c":1,"h":0.5,"l":1.5,"t":1},{"v":-1,"o":1,"c":1,"h":1,"l":1,"t":2},' +
       '{"v":1,"o":1e999,"c":1,"h":1,"l":1,"t":3,"vw":-1e999},{"v":1,"o":1,"c":1,"h":1,"l":1,"t":3},{"v":1,"o":1,"c":1,"h":1,"l":1,"t":2}]}';
     const p = parseAggsBody(text, -Infinity);
-    expect(p.bars.map((b) => [b.t, b.o, b.h, b.l, b.v, b.vw])).toEqual([
+    expect(barsOf(p.bars).map((b) => [b.t, b.o, b.h, b.l, b.v, b.vw])).toEqual([
       [1, 1, 0.5, 1.5, 1, null],
       [2, 1, 1, 1, -1, null],
       [3, Infinity, 1, 1, 1, -Infinity],
@@ -64,10 +64,10 @@ describe('parseAggsBody', () => {
   it('out of order: drops every bar at or before afterTs, wherever it sits, and resumes after the latest', () => {
     const bars = [3, 1, 4, 2, 5, 4].map((t) => ({ v: 1, o: 1, c: 1, h: 1, l: 1, t }));
     const p = parseAggsBody(body(bars), 2);
-    expect(p.bars.map((b) => b.t)).toEqual([3, 4, 5, 4]);
+    expect(barsOf(p.bars).map((b) => b.t)).toEqual([3, 4, 5, 4]);
     expect([p.received, p.lastTs]).toEqual([6, 5]);
     const none = parseAggsBody(body(bars), 5);
-    expect([none.bars.length, none.lastTs]).toEqual([0, -Infinity]);
+    expect([none.bars.count, none.lastTs]).toEqual([0, -Infinity]);
   });
 
   it('returns next_url', () => {
@@ -111,7 +111,7 @@ describe('parseAggsBody', () => {
     const bar = (i: number): string => `{"v":${1000 + i},"vw":123.4567,"o":123.45,"c":123.46,"h":123.5,"l":123.4,"t":${1_700_000_000_000 + i * 60_000},"n":${i % 97}}`;
     const text = `{"ticker":"T","status":"OK","results":[${Array.from({ length: 50_000 }, (_, i) => bar(i)).join(',')}]}`;
     const p = parseAggsBody(text, -Infinity);
-    expect(p.bars).toHaveLength(50_000);
-    expect(p.bars[49_999]).toEqual({ t: 1_700_000_000_000 + 49_999 * 60_000, o: 123.45, h: 123.5, l: 123.4, c: 123.46, v: 50_999, vw: 123.4567, n: 49_999 % 97 });
+    expect(barsOf(p.bars)).toHaveLength(50_000);
+    expect(barsOf(p.bars)[49_999]).toEqual({ t: 1_700_000_000_000 + 49_999 * 60_000, o: 123.45, h: 123.5, l: 123.4, c: 123.46, v: 50_999, vw: 123.4567, n: 49_999 % 97 });
   });
 });

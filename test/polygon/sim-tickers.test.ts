@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarSet } from '../../src/calendar/index.js';
 import { pageValidationFor } from '../../src/ingest/validate-context.js';
 import { validatePage } from '../../src/ingest/validate.js';
+import { columnsOf } from '../../src/polygon/index.js';
 import { BarSource, expectedBars, mergeOptions, type PolygonSim, type SimBadBar, startPolygonSim } from '../../src/polygon-sim/index.js';
 import { VALIDATION_RULES, type ValidationRule } from '../../workflows/vocabulary.js';
 import { get, getAll } from './helpers.js';
@@ -73,14 +74,14 @@ describe('bad bars: each kind breaks exactly its validation rule', () => {
       const res = await get(aggs(ticker, span, FROM, TO));
       expect(res.status).toBe(200);
       const bars = res.json.results!.map((b) => ({ ...b, vw: b.vw ?? null, n: b.n ?? null }));
-      const violations = validatePage(bars, pageValidationFor(calendars, { ticker, timeframe: tf, from: FROM, to: TO }));
+      const violations = validatePage(columnsOf(bars), pageValidationFor(calendars, { ticker, timeframe: tf, from: FROM, to: TO }));
       expect(violations.map((v) => v.rule), `${tf}`).toEqual([kind]);
       // Out of range: stamped past the end; a daily duplicate carries the previous session's time.
       const day = kind === 'ts_out_of_range' ? '2024-07-05' : kind === 'ts_duplicate' && tf === '1d' ? '2024-07-01' : badBar(kind).date;
       expect(calendars.get('XNYS').nyDateOf(violations[0]!.ts)).toBe(day);
       // The same ticker without its bad bar breaks nothing: the kind is all that changed.
       const clean = expectedBars(ticker, tf, FROM, TO, true);
-      expect(validatePage(clean, pageValidationFor(calendars, { ticker, timeframe: tf, from: FROM, to: TO }))).toEqual([]);
+      expect(validatePage(columnsOf(clean), pageValidationFor(calendars, { ticker, timeframe: tf, from: FROM, to: TO }))).toEqual([]);
     }
   });
 

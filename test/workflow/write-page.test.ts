@@ -6,11 +6,12 @@ import { createPageWriter } from '../../src/db/write-page.js';
 import { initJob } from '../../src/db/init-job.js';
 import { claimUnit, completeUnit } from '../../src/db/unit-attempt.js';
 import { seriesId } from '../../src/db/series.js';
-import { encodeBarsBinary, type BarRow } from '../../src/db/copy-binary.js';
+import { encodeBarsBinary } from '../../src/db/copy-binary.js';
+import { columnsOf, type Bar } from '../../src/polygon/index.js';
 
 const JOB = '00000000-0000-4000-8000-000000000001';
 
-function bars(n: number, startTs = Date.UTC(2024, 0, 2, 14, 30), stepMs = 60_000): BarRow[] {
+function bars(n: number, startTs = Date.UTC(2024, 0, 2, 14, 30), stepMs = 60_000): Bar[] {
   return Array.from({ length: n }, (_, i) => ({
     t: startTs + i * stepMs,
     o: 100 + i / 100,
@@ -62,7 +63,7 @@ describe('write path', () => {
     const claim = await claimUnit(db.pool, JOB, 0);
     if (claim.state !== 'claimed') throw new Error('not claimed');
     const page = [...bars(3, Date.UTC(1999, 11, 31, 23, 58)), ...bars(50, Date.UTC(2024, 0, 2, 14, 30))];
-    const w = await writePage({ jobId: JOB, unitNo: 0, attemptToken: claim.attemptToken, seriesId: sid, bars: page, cursor: { afterTs: page.at(-1)!.t } });
+    const w = await writePage({ jobId: JOB, unitNo: 0, attemptToken: claim.attemptToken, seriesId: sid, bars: columnsOf(page), cursor: { afterTs: page.at(-1)!.t } });
     expect(w).toEqual({ committed: true, inserted: 53, updated: 0, path: 'direct' });
     const { rows } = await db.pool.query(
       `SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, open AS o, high AS h, low AS l, close AS c, volume AS v, vwap AS vw, trades AS n
@@ -80,11 +81,11 @@ describe('write path', () => {
     const cur = await claimUnit(db.pool, JOB, 0);
     if (old.state !== 'claimed' || cur.state !== 'claimed') throw new Error('not claimed');
     const overlap = bars(80, Date.UTC(2024, 0, 2, 14, 30)); // 50 stored + 30 new
-    const stale = await writePage({ jobId: JOB, unitNo: 0, attemptToken: old.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 1 } });
+    const stale = await writePage({ jobId: JOB, unitNo: 0, attemptToken: old.attemptToken, seriesId: sid, bars: columnsOf(overlap), cursor: { afterTs: 1 } });
     expect(stale).toEqual({ committed: false, inserted: 0, updated: 0, path: 'staged' });
-    const fresh = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 2 } });
+    const fresh = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: columnsOf(overlap), cursor: { afterTs: 2 } });
     expect(fresh).toEqual({ committed: true, inserted: 30, updated: 0, path: 'staged' });
-    const again = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: overlap, cursor: { afterTs: 3 } });
+    const again = await writePage({ jobId: JOB, unitNo: 0, attemptToken: cur.attemptToken, seriesId: sid, bars: columnsOf(overlap), cursor: { afterTs: 3 } });
     expect(again).toEqual({ committed: true, inserted: 0, updated: 0, path: 'staged' });
     expect(await completeUnit(db.pool, JOB, 0, old.attemptToken)).toBeNull();
     expect(await completeUnit(db.pool, JOB, 0, cur.attemptToken)).toEqual({ pages: 3, barsFetched: 53 + 80 + 80, barsInserted: 53 + 30, barsUpdated: 0 });
@@ -95,10 +96,10 @@ describe('write path', () => {
 
   it('encodes a 50,000-bar page into one buffer of the expected size', () => {
     const page = bars(50_000);
-    const buf = encodeBarsBinary(page);
+    const buf = encodeBarsBinary(columnsOf(page));
     const nulls = page.filter((b) => b.vw === null).length + page.filter((b) => b.n === null).length;
     expect(buf.length).toBe(19 + 50_000 * 98 - nulls * 8 + 2);
     // The direct load's rows lead with the series id: one int4 field more a row.
-    expect(encodeBarsBinary(page, 7).length).toBe(19 + 50_000 * 106 - nulls * 8 + 2);
+    expect(encodeBarsBinary(columnsOf(page), 7).length).toBe(19 + 50_000 * 106 - nulls * 8 + 2);
   });
 });
