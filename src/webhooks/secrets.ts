@@ -5,6 +5,7 @@
 // time: it never enters a workflow's input, a history, a log line or a later API answer.
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
+import type { Logger } from '../logger.js';
 import { ensureWebhookEndpoint } from '../db/webhook-endpoint-ensure.js';
 import { webhookEndpointSecret } from '../db/webhook-endpoint-secret.js';
 import { seal, unseal } from './seal.js';
@@ -15,11 +16,16 @@ type SecretConfig = Pick<Config, 'webhookSecret' | 'webhookSealKey'>;
 /** `config`: WEBHOOK_SECRET signs it; `generated`: `secret` is new and shown now only; `existing`: it was shown before. */
 export type EndpointRegistration = { source: 'config'; secret: null } | { source: 'generated'; secret: string } | { source: 'existing'; secret: null };
 
-export async function registerEndpoint(db: Queryable, config: SecretConfig, url: string): Promise<EndpointRegistration> {
+export async function registerEndpoint(db: Queryable, config: SecretConfig, url: string, logger?: Logger): Promise<EndpointRegistration> {
   if (config.webhookSecret) return { source: 'config', secret: null };
   const secret = generateSecret();
   const key = config.webhookSealKey;
   const created = await ensureWebhookEndpoint(db, { url, secret: key ? seal(key, secret) : secret, sealed: !!key });
+  if (created && !key) {
+    // Said when it happens rather than at every start: most deployments never name a webhook.
+    // The origin only: a webhook URL's path or query often carries a token of its own.
+    logger?.warn({ endpoint: new URL(url).origin }, 'webhook secret generated and stored in clear in Postgres: set WEBHOOK_SECRETS_KEY to seal generated secrets');
+  }
   return created ? { source: 'generated', secret } : { source: 'existing', secret: null };
 }
 

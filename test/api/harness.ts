@@ -16,7 +16,8 @@ import { BackfillWorkflow } from '../../workflows/backfill.js';
 import { createTestDatabase, temporalAddress, uniqueTaskQueue, type TestDatabase } from '../helpers/env.js';
 
 export interface MakeAppOptions {
-  env?: Record<string, string>;
+  /** Over the harness's environment; undefined unsets a variable. */
+  env?: Record<string, string | undefined>;
   client?: Client;
   now?: () => Date;
   temporalTimeouts?: Partial<TemporalTimeouts>;

@@ -192,6 +192,27 @@ describe('completion webhooks', () => {
     }
   });
 
+  it('warns, naming only the origin, when a generated secret is stored in clear (no WEBHOOK_SECRETS_KEY)', async () => {
+    const warning = /stored in clear in Postgres: set WEBHOOK_SECRETS_KEY/;
+    const unsealed = h.makeApp({ env: { WEBHOOK_SECRETS_KEY: undefined } });
+    const url = 'http://127.0.0.1:9/hooks/t0ken-in-path?sig=q1';
+    const before = h.logs.length;
+    const res = await unsealed.request('/api/v1/backfill', { method: 'POST', headers: jsonHeaders(), body: JSON.stringify({ ...JOB, webhook: { url } }) });
+    expect(res.status).toBe(202);
+    const shown = (await readJson<BackfillStarted>(res)).webhook!.secret!;
+    const stored = await h.db.pool.query<{ sealed: boolean }>('SELECT sealed FROM webhook_endpoints WHERE url = $1', [url]);
+    expect(stored.rows[0]!.sealed).toBe(false);
+    const lines = h.logs.slice(before).filter((l) => warning.test(l));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, endpoint: 'http://127.0.0.1:9' });
+    for (const l of h.logs.slice(before)) expect(l).not.toMatch(new RegExp(`t0ken|sig=q1|${shown.slice('whsec_'.length)}`));
+    // With the key (this suite's app) a new endpoint's secret is sealed and nothing is said.
+    const quiet = h.logs.length;
+    const sealedJob = await startJob('http://127.0.0.1:9/hooks/sealed');
+    expect(sealedJob.webhook).toMatchObject({ secret_source: 'generated' });
+    expect(h.logs.slice(quiet).filter((l) => warning.test(l))).toEqual([]);
+  });
+
   it('refuses a bad webhook with a 400 naming the field, and starts and writes nothing', async () => {
     const before = await countJobs(h.db.pool);
     for (const [webhook, message] of [

@@ -100,7 +100,7 @@ export function backfillRoutes(svc: Services, schemas: RequestSchemas) {
 
       // Before the start (the delivery activity reads the secret), after the job exists: only the
       // request that first names an endpoint sees its generated secret.
-      const webhook = job.webhook ? { url: job.webhook.url, ...(await registerEndpoint(svc.pool, svc.config, job.webhook.url)) } : undefined;
+      const webhook = job.webhook ? { url: job.webhook.url, ...(await registerEndpoint(svc.pool, svc.config, job.webhook.url, c.get('logger'))) } : undefined;
 
       // A replay re-issues the start while the job is still pending: the first attempt may have died
       // between the insert and the start. Once the workflow has run, the row has moved on.

@@ -110,7 +110,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
    */
   async function withRegistration(v: ScheduleView, url: string | undefined): Promise<ScheduleView> {
     if (!url || !v.webhook) return v;
-    const reg = await registerEndpoint(svc.pool, svc.config, url);
+    const reg = await registerEndpoint(svc.pool, svc.config, url, svc.logger);
     return { ...v, webhook: { ...v.webhook, secret_source: reg.source, secret: reg.secret } };
   }
 
