@@ -27,7 +27,7 @@ export interface ScannedAggs {
 export const SCANNED = '\u0000scanned-results';
 
 const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
-const RESULTS = Buffer.from('"results":[', 'latin1');
+const RESULTS = Buffer.from('"results"', 'latin1');
 const MARK = JSON.stringify(SCANNED);
 
 // Key codes: the index into a bar's values, in BAR_FIELDS order.
@@ -56,10 +56,16 @@ function grow(cols: BarColumns, k: number): BarColumns {
 
 /** null = not the plain shape (or not valid JSON there): parse the text with JSON.parse. */
 export function scanAggs(buf: Buffer): ScannedAggs | null {
-  const start = buf.indexOf(RESULTS);
-  if (start < 0) return null;
+  const key = buf.indexOf(RESULTS);
+  if (key < 0) return null;
+  // Pretty-printed bodies ("results": [) too; the first "results" must be a key followed by an array.
+  let i = skipWs(buf, key + RESULTS.length);
+  if (buf[i] !== 0x3a /* : */) return null;
+  i = skipWs(buf, i + 1);
+  if (buf[i] !== 0x5b /* [ */) return null;
+  const open = i;
   const len = buf.length;
-  let i = skipWs(buf, start + RESULTS.length);
+  i = skipWs(buf, i + 1);
   // Capacity from the size: Polygon's bars take 90-110 bytes; grown if the guess is short.
   let cols = allocColumns(Math.max(16, Math.ceil((len - i) / 80)));
   let k = 0;
@@ -188,6 +194,6 @@ export function scanAggs(buf: Buffer): ScannedAggs | null {
     }
   }
   // The rest of the document without the (possibly huge) array; i is at its closing bracket.
-  const rest = buf.toString('utf8', 0, start + RESULTS.length) + MARK + buf.toString('utf8', i, len);
+  const rest = buf.toString('utf8', 0, open + 1) + MARK + buf.toString('utf8', i, len);
   return { cols: sliceColumns(cols, 0, k), rest };
 }

@@ -1,10 +1,13 @@
 // The byte scanner against JSON.parse on random pages: every number it returns must be the very
 // double JSON.parse makes (Object.is: -0 and all), and every body outside its plain shape must be
 // refused (null) so that the JSON.parse path handles it.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scanAggs, SCANNED } from '../../src/polygon/scan-aggs.js';
 import { BAR_FIELDS, barsOf } from '../../src/polygon/bar-columns.js';
 import { MalformedResponseError, parseAggsBody } from '../../src/polygon/index.js';
+
+const FIXTURE = new URL('../fixtures/polygon-recorded/AAPL-1-day-2005-04-01-2005-04-04.json', import.meta.url);
 
 /** mulberry32: a seeded generator, so that a failure is reproducible from its seed. */
 function rng(seed: number) {
@@ -116,7 +119,7 @@ const REFUSED: Array<[string, string]> = [
   ['an empty bar', '{"results":[{}]}'],
   ['a boolean', '{"results":[{"t":true}]}'],
   ['no results array', '{"status":"OK","results":null}'],
-  ['spaced results key', '{"results" : [{"t":1}]}'],
+  ['"results" first seen as a value', '{"note":"results","results":[{"t":1}]}'],
 ];
 
 /** Not JSON at all: the scanner refuses, or its rest is not JSON either (parse.ts then falls back). */
@@ -155,6 +158,11 @@ describe('scanAggs', () => {
       expectSame(`{"results":[{"v":${x},"vw":${x},"t":${x}}]}`);
     }
     for (const x of EDGES) expectSame(`{"results":[{"o":${x}}]}`);
+  });
+
+  it('reads a pretty-printed body (the recorded Polygon response)', () => {
+    expectSame(readFileSync(FIXTURE, 'utf8'));
+    expectSame('{ "results" :\n [ ] , "status" : "OK" }');
   });
 
   it.each(REFUSED)('refuses %s', (_name, text) => {
