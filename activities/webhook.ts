@@ -6,7 +6,7 @@ import type { Config } from '../src/config.js';
 import { createWebhookDelivery } from '../src/db/webhook-delivery-create.js';
 import { loadWebhookDelivery } from '../src/db/webhook-delivery-load.js';
 import { recordWebhookAttempt } from '../src/db/webhook-delivery-attempt.js';
-import { attemptDelivery, buildEventBody, classifyError, classifyStatus, endpointSecret, MissingWebhookSecretError, type AttemptVerdict } from '../src/webhooks/index.js';
+import { attemptDelivery, buildEventBody, classifyError, classifyStatus, endpointSecrets, MissingWebhookSecretError, type AttemptVerdict, type EndpointSecrets } from '../src/webhooks/index.js';
 import type { WebhookDeliveryStatus, WebhookEvent, WebhookFinalFailure } from '../workflows/vocabulary.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -58,9 +58,9 @@ export function createDeliverWebhook({ pool, config, logger }: Pick<ActivityDeps
     if (d.status !== 'pending') return { status: d.status, attempts: d.attempts, httpStatus: d.lastStatus };
 
     const log = { jobId: d.jobId, deliveryId: d.deliveryId, event: d.eventType, attempt: d.attempts + 1 };
-    let secret: string;
+    let secrets: EndpointSecrets;
     try {
-      secret = await endpointSecret(pool, config, d.url);
+      secrets = await endpointSecrets(pool, config, d.url);
     } catch (err) {
       if (!(err instanceof MissingWebhookSecretError)) throw err;
       await recordWebhookAttempt(pool, { deliveryId: d.deliveryId, status: 'failed', httpStatus: null, error: err.message });
@@ -75,7 +75,7 @@ export function createDeliverWebhook({ pool, config, logger }: Pick<ActivityDeps
     const ctx = Context.current();
     const beat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
-      const answer = await attemptDelivery({ url: d.url, id: d.deliveryId, body: d.body, secret, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
+      const answer = await attemptDelivery({ url: d.url, id: d.deliveryId, body: d.body, secret: secrets.secret, previousSecret: secrets.previous, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS });
       httpStatus = answer.status;
       verdict = classifyStatus(answer.status);
       if (verdict !== 'delivered') error = `HTTP ${answer.status}${answer.body ? `: ${answer.body.slice(0, 200)}` : ''}`;

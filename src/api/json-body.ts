@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { ApiError } from './errors.js';
+import type { z } from '@hono/zod-openapi';
+import { ApiError, badRequest, fromZodError } from './errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
@@ -26,6 +27,15 @@ export async function readJsonBody(c: Context): Promise<unknown> {
   } catch {
     throw new ApiError(400, 'invalid_json', 'body: is not valid JSON', 'body');
   }
+}
+
+/** A body the route requires (or may omit: then `{}` is parsed), parsed with the route's schema into our error shape. */
+export async function parseJsonBody<T extends z.ZodType>(c: Context, schema: T, optional = false): Promise<z.output<T>> {
+  const raw = await readJsonBody(c);
+  if (raw === undefined && !optional) throw badRequest('body', 'body: a JSON object is required');
+  const r = schema.safeParse(raw ?? {});
+  if (!r.success) throw fromZodError(r.error);
+  return r.data;
 }
 
 /** Query parameters as validators expect them: a string, or an array when repeated. */

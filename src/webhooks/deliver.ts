@@ -17,6 +17,8 @@ export interface AttemptRequest {
   id: string;
   body: string;
   secret: string;
+  /** A rotation's replaced secret, while its grace lasts: it signs the attempt too. */
+  previousSecret?: string | null;
   allowPrivate: boolean;
   /** Defaults to WEBHOOK_TIMEOUT_MS. */
   timeoutMs?: number;
@@ -62,7 +64,7 @@ export async function attemptDelivery(req: AttemptRequest): Promise<AttemptAnswe
   // An IP literal is connected to without a lookup: check it here.
   if (isIP(host)) assertAllowedAddress(host, req.allowPrivate);
   const headers = {
-    ...signedHeaders(req.secret, req.id, (req.now ?? (() => new Date()))(), req.body),
+    ...signedHeaders(req.secret, req.id, (req.now ?? (() => new Date()))(), req.body, req.previousSecret),
     'content-type': 'application/json',
     'user-agent': 'polygon-backfill-webhooks/1',
     'content-length': String(Buffer.byteLength(req.body)),

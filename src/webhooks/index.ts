@@ -3,5 +3,14 @@ export { assertAllowedAddress, checkWebhookUrl, isNonPublicAddress, WebhookAddre
 export { classifyError, classifyStatus, type AttemptVerdict } from './classify.js';
 export { generateSecret, signedHeaders, type SignedHeaders } from './sign.js';
 export { seal, unseal } from './seal.js';
-export { endpointSecret, registerEndpoint, MissingWebhookSecretError, type EndpointRegistration } from './secrets.js';
+export {
+  ConfiguredSecretError,
+  endpointSecrets,
+  registerEndpoint,
+  rotateEndpointSecret,
+  MissingWebhookSecretError,
+  type EndpointRegistration,
+  type EndpointSecrets,
+  type Rotation,
+} from './secrets.js';
 export { buildEventBody, type WebhookEventBody } from './event.js';

@@ -10,9 +10,13 @@ export interface SignedHeaders {
   'webhook-signature': string;
 }
 
-/** The three headers of one attempt: the id is the delivery's, the timestamp the attempt's. */
-export function signedHeaders(secret: string, id: string, at: Date, body: string): SignedHeaders {
-  const signature = new Webhook(secret).sign(id, at, body);
+/**
+ * The three headers of one attempt: the id is the delivery's, the timestamp the attempt's. With a
+ * `previous` secret (a rotation's grace) the signature header carries one signature under each,
+ * space-separated as the spec allows, so a receiver verifies with whichever secret it holds.
+ */
+export function signedHeaders(secret: string, id: string, at: Date, body: string, previous?: string | null): SignedHeaders {
+  const signature = [secret, ...(previous ? [previous] : [])].map((s) => new Webhook(s).sign(id, at, body)).join(' ');
   return { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature };
 }
 

@@ -95,6 +95,7 @@ describe('health, readiness, docs', () => {
         '/api/v1/schedules/{id}/backfill',
         '/api/v1/backfill/{job_id}/webhooks',
         '/api/v1/backfill/{job_id}/webhooks/{delivery_id}/redeliver',
+        '/api/v1/webhooks/rotate-secret',
       ].sort(),
     );
     const schemas = json.components!.schemas as Record<string, SchemaObject>;

@@ -10,7 +10,7 @@ import { DEFAULT_TIME_ZONE, specLabel, toScheduleSpec } from '../../schedules/sp
 import { scheduleIdOf, temporalScheduleId, type TopUpInput } from '../../../workflows/schedule-messages.js';
 import type { Services } from '../context.js';
 import { badRequest, fromZodError, notFound } from '../errors.js';
-import { readJsonBody } from '../json-body.js';
+import { parseJsonBody } from '../json-body.js';
 import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import {
   SCHEDULE_RUNS_SHOWN,
@@ -32,15 +32,6 @@ const common = {
   503: errorSpec('Temporal or Postgres unavailable'),
 };
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
-
-/** A body the route requires, parsed with the route's schema into our error shape. */
-async function body<T extends z.ZodType>(c: Parameters<Parameters<typeof openapiSelfValidated>[2]>[0], schema: T, optional = false): Promise<z.output<T>> {
-  const raw = await readJsonBody(c);
-  if (raw === undefined && !optional) throw badRequest('body', 'body: a JSON object is required');
-  const r = schema.safeParse(raw ?? {});
-  if (!r.success) throw fromZodError(r.error);
-  return r.data;
-}
 
 function idOf(c: { req: { param(k: string): string | undefined } }): string {
   const r = scheduleIdParam.safeParse({ id: c.req.param('id') });
@@ -143,7 +134,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
       },
     }),
     async (c) => {
-      const p = await body(c, schemas.scheduleCreate);
+      const p = await parseJsonBody(c, schemas.scheduleCreate);
       const input: TopUpInput = {
         scheduleId: p.name,
         symbols: p.symbols,
@@ -207,7 +198,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
     }),
     async (c) => {
       const id = idOf(c);
-      const p = await body(c, schemas.schedulePatch);
+      const p = await parseJsonBody(c, schemas.schedulePatch);
       await act(id, () =>
         schedules.update(id, (d) => {
           const prev = (d.action.args?.[0] ?? {}) as Partial<TopUpInput>;
@@ -278,7 +269,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
   const simple = (action: 'pause' | 'unpause' | 'trigger', summary: string, run: (id: string, note: string) => Promise<void>, message: (id: string) => string) =>
     openapiSelfValidated(app, actionRoute(action, summary, action === 'trigger' ? null : 'note'), async (c) => {
       const id = idOf(c);
-      const note = action === 'trigger' ? '' : ((await body(c, scheduleNoteBody, true)).note ?? `${action}d through the API`);
+      const note = action === 'trigger' ? '' : ((await parseJsonBody(c, scheduleNoteBody, true)).note ?? `${action}d through the API`);
       await act(id, () => run(id, note));
       c.get('logger').info({ schedule_id: id }, `schedule ${action}`);
       return c.json({ id, action, message: message(id), schedule: await load(id) }, 200);
@@ -295,7 +286,7 @@ export function scheduleRoutes(svc: Services, schemas: ScheduleSchemas, temporal
 
   openapiSelfValidated(app, actionRoute('backfill', "Temporal's schedule backfill: one run per scheduled time in [start, end), each over its own past window (overlap BUFFER_ALL)", 'range'), async (c) => {
     const id = idOf(c);
-    const p = await body(c, scheduleBackfillBody);
+    const p = await parseJsonBody(c, scheduleBackfillBody);
     await act(id, () => schedules.backfill(id, new Date(p.start), new Date(p.end)));
     c.get('logger').info({ schedule_id: id, start: p.start, end: p.end }, 'schedule backfill');
     return c.json({ id, action: 'backfill', message: `schedule ${id}: runs for every scheduled time from ${p.start} to ${p.end} requested`, schedule: await load(id) }, 200);

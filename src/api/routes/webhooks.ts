@@ -1,5 +1,6 @@
-// A job's webhook deliveries: what was sent, how often, and the last answer; and manual
-// redelivery, which runs the same delivery (same webhook-id and body) in a workflow of its own.
+// A job's webhook deliveries: what was sent, how often, and the last answer; manual redelivery,
+// which runs the same delivery (same webhook-id and body) in a workflow of its own; and the
+// rotation of an endpoint's generated secret.
 import { createRoute } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { getJob } from '../../db/job-queries.js';
@@ -9,10 +10,12 @@ import type { WebhookDeliveryRow } from '../../db/webhook-delivery-row.js';
 import { WebhookRedeliveryWorkflow, workflowIdForRedelivery } from '../../../workflows/webhook.js';
 import type { Services } from '../context.js';
 import { ApiError, conflict, fromTemporalError, notFound } from '../errors.js';
+import { parseJsonBody } from '../json-body.js';
 import { iso } from '../presenters.js';
-import { createRouter, errorSpec } from '../router.js';
+import { createRouter, errorSpec, openapiSelfValidated } from '../router.js';
 import { jobIdParam } from '../schemas.js';
-import { deliveryParams, redeliverResponse, webhookDeliveries, type WebhookDeliveryJson } from '../webhook-schemas.js';
+import { deliveryParams, redeliverResponse, rotateSecretBodyOf, secretRotation, webhookDeliveries, type WebhookDeliveryJson } from '../webhook-schemas.js';
+import { ConfiguredSecretError, rotateEndpointSecret } from '../../webhooks/secrets.js';
 
 export function deliveryJson(d: WebhookDeliveryRow): WebhookDeliveryJson {
   return {
@@ -59,8 +62,45 @@ const redeliverRoute = createRoute({
   },
 });
 
+function rotateRoute(body: ReturnType<typeof rotateSecretBodyOf>) {
+  return createRoute({
+    method: 'post',
+    path: '/api/v1/webhooks/rotate-secret',
+    tags: ['webhooks'],
+    summary: "Replace an endpoint's generated secret; the old one keeps signing for grace_hours",
+    description:
+      'The new `whsec_` secret is in this answer only. Until `previous_valid_until` every delivery to the endpoint carries two ' +
+      'signatures (`webhook-signature: v1,<new> v1,<old>`), so a receiver verifies with either secret; then only the new one. ' +
+      'A second rotation within the grace drops the first one\'s old secret.',
+    request: { body: { required: true, content: { 'application/json': { schema: body } } } },
+    responses: {
+      200: { description: 'Rotated', content: { 'application/json': { schema: secretRotation } } },
+      400: errorSpec('Bad body, url or grace_hours; `field` names it'),
+      401: errorSpec('Missing or wrong API key'),
+      404: errorSpec('No job or schedule has named this endpoint, so it has no generated secret'),
+      409: errorSpec('WEBHOOK_SECRET is set: it signs every endpoint, and rotating it is a configuration change'),
+    },
+  });
+}
+
 export function webhookRoutes(svc: Services) {
   const app = createRouter();
+  const rotateBody = rotateSecretBodyOf(svc.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+
+  openapiSelfValidated(app, rotateRoute(rotateBody), async (c) => {
+    const { url, grace_hours } = await parseJsonBody(c, rotateBody);
+    let rotated;
+    try {
+      rotated = await rotateEndpointSecret(svc.pool, svc.config, url, grace_hours, c.get('logger'));
+    } catch (err) {
+      if (err instanceof ConfiguredSecretError) throw new ApiError(409, 'conflict', err.message, 'url');
+      throw err;
+    }
+    if (!rotated) throw new ApiError(404, 'not_found', 'url: no job or schedule has named this endpoint, so it has no generated secret to rotate', 'url');
+    // The answer holds a secret: no cache (a proxy's, the browser's) may keep it.
+    c.header('cache-control', 'no-store');
+    return c.json({ url, secret: rotated.secret, previous_valid_until: rotated.previousValidUntil.toISOString() }, 200);
+  });
 
   app.openapi(listRoute, async (c) => {
     const { job_id } = c.req.valid('param');
