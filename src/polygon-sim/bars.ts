@@ -1,20 +1,12 @@
+import type { BarColumns } from '../polygon/bar-columns.js';
+
 /**
  * Bars as parallel typed arrays: generation and aggregation touch millions of bars, and arrays of
- * numbers are several times cheaper than arrays of objects.
+ * numbers are several times cheaper than arrays of objects. The product's page columns, except that
+ * a series without VWAP or trade counts (indices) has no such column: the field is then absent
+ * from the JSON.
  */
-export interface BarArrays {
-  count: number;
-  t: Float64Array;
-  o: Float64Array;
-  h: Float64Array;
-  l: Float64Array;
-  c: Float64Array;
-  v: Float64Array;
-  /** null when the series has no VWAP (indices): the field is then absent from the JSON. */
-  vw: Float64Array | null;
-  /** null when the series has no trade counts (indices). */
-  n: Float64Array | null;
-}
+export type BarArrays = Omit<BarColumns, 'vw' | 'n'> & { vw: Float64Array | null; n: Float64Array | null };
 
 export function allocBars(capacity: number, withVw: boolean, withN: boolean): BarArrays {
   // One allocation carved into views: typed-array creation, not filling, dominated small days.
