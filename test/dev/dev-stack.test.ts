@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../helpers/env.js';
-import { freePort } from '../../src/temporal/dev-server.js';
+import { unassignedPort as freePort } from '../helpers/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,7 +75,10 @@ function startDev(env: Record<string, string>): Dev {
 async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, dev?: Dev): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${dev ? `:\n${dev.out.join('').slice(-3000)}` : ''}`);
+    const output = dev ? `:\n${dev.out.join('').slice(-3000)}` : '';
+    // A stack that already ended will never be ready: say so now, not after the whole timeout.
+    if (dev && dev.child.exitCode !== null) throw new Error(`npm run dev exited (${dev.child.exitCode}) while waiting for ${what}${output}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
